@@ -1,0 +1,100 @@
+//! Rules on values that need no server to check: T.30 identifiers, fax numbers, ranges.
+//! The server applies them authoritatively; clients may apply them early.
+
+/// The longest T.30 identifier (TSI, CSI, CIG): 20 characters.
+pub const MAX_IDENTIFIER_LEN: usize = 20;
+
+/// The longest dial string accepted.
+pub const MAX_FAX_NUMBER_LEN: usize = 64;
+
+/// Checks a TSID or CSID: at most 20 characters of digits, space and `+` (T.30 §5.3.6.2.4).
+pub fn identifier(field: &str, value: &str) -> Result<(), String> {
+    let n = value.chars().count();
+    if n > MAX_IDENTIFIER_LEN {
+        return Err(format!(
+            "{field} is {n} characters long; T.30 allows at most {MAX_IDENTIFIER_LEN}"
+        ));
+    }
+    if let Some(c) = value.chars().find(|c| !(c.is_ascii_digit() || *c == ' ' || *c == '+')) {
+        return Err(format!(
+            "{field} may hold only digits, space and `+`; `{c}` is not allowed"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a fax number as dialled: digits with optional leading `+`, the dial characters
+/// `*`, `#` and `,` (pause), and the separators space, `-`, `.`, `(`, `)`; at least one digit.
+pub fn fax_number(value: &str) -> Result<(), String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err("fax_number is empty; every recipient needs a number".into());
+    }
+    if v.chars().count() > MAX_FAX_NUMBER_LEN {
+        return Err(format!("fax_number is longer than {MAX_FAX_NUMBER_LEN} characters"));
+    }
+    for (i, c) in v.chars().enumerate() {
+        let ok = c.is_ascii_digit()
+            || matches!(c, '*' | '#' | ',' | ' ' | '-' | '.' | '(' | ')')
+            || (c == '+' && i == 0);
+        if !ok {
+            return Err(format!(
+                "fax_number `{v}` holds `{c}`; a number may hold digits, a leading +, * # , and the separators space - . ( )"
+            ));
+        }
+    }
+    if !v.chars().any(|c| c.is_ascii_digit()) {
+        return Err(format!("fax_number `{v}` has no digits"));
+    }
+    Ok(())
+}
+
+/// The digits (and `+*#,`) a line dials for a number, separators removed.
+pub fn dial_string(value: &str) -> String {
+    value.trim().chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect()
+}
+
+/// Checks an integer against an inclusive range, naming the field.
+pub fn range(field: &str, value: i64, min: i64, max: i64) -> Result<(), String> {
+    if value < min || value > max {
+        if max == i64::MAX {
+            return Err(format!("{field} must be {min} or more, not {value}"));
+        }
+        return Err(format!("{field} must be between {min} and {max}, not {value}"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_follow_t30() {
+        assert!(identifier("tsid", "+1 555 0100").is_ok());
+        assert!(identifier("tsid", "").is_ok());
+        assert!(identifier("tsid", "12345678901234567890").is_ok());
+        let e = identifier("tsid", "123456789012345678901").unwrap_err();
+        assert!(e.contains("21 characters"), "{e}");
+        let e = identifier("csid", "ACME").unwrap_err();
+        assert!(e.contains("`A`"), "{e}");
+    }
+
+    #[test]
+    fn fax_numbers() {
+        for ok in ["100", "+1 (555) 010-0100", "9,,555*12#", "0049.30.123"] {
+            assert!(fax_number(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "   ", "abc", "55+5", "+", "555 0100 x12"] {
+            assert!(fax_number(bad).is_err(), "{bad}");
+        }
+        assert_eq!(dial_string("+1 (555) 010-0100"), "+15550100100");
+    }
+
+    #[test]
+    fn ranges() {
+        assert!(range("retries", -1, 0, i64::MAX).unwrap_err().contains("0 or more"));
+        assert!(range("rings", 100, 1, 99).unwrap_err().contains("between 1 and 99"));
+        assert!(range("rings", 99, 1, 99).is_ok());
+    }
+}
