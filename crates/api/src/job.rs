@@ -142,7 +142,9 @@ impl JobCommand {
 }
 
 /// How soon a job goes relative to others that are due.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
@@ -430,10 +432,17 @@ mod tests {
     #[test]
     fn submit_request_round_trips() {
         let mut r = SubmitRequest::default();
-        r.recipients.push(Recipient { fax_number: "1".into(), ..Default::default() });
-        r.recipients.push(Recipient { fax_number: "2".into(), ..Default::default() });
+        r.recipients.push(Recipient {
+            fax_number: "1".into(),
+            ..Default::default()
+        });
+        r.recipients.push(Recipient {
+            fax_number: "2".into(),
+            ..Default::default()
+        });
         r.doc.tsid = "+1 555".into();
-        let back: SubmitRequest = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        let back: SubmitRequest =
+            serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         assert_eq!(back, r);
         assert_eq!(back.all_recipients().len(), 2);
     }

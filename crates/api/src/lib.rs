@@ -17,7 +17,9 @@ pub use job::{
     Attempt, FaxDocFields, InboxFax, JobCommand, JobId, JobList, JobState, JobType, JobView,
     Priority, Recipient, SubmitRequest, SubmitResponse,
 };
-pub use port::{DeviceStatus, FaxStatus, PortPatch, PortView, RoutingMethodPatch, RoutingMethodView};
+pub use port::{
+    DeviceStatus, FaxStatus, PortPatch, PortView, RoutingMethodPatch, RoutingMethodView,
+};
 pub use problem::{Problem, ProblemType};
 pub use settings::{ServerSettings, SettingsPatch, VersionInfo};
 

@@ -155,7 +155,10 @@ impl PortPatch {
         let key = key.trim().to_ascii_lowercase();
         let mut p = PortPatch::default();
         let int = || {
-            value.trim().parse::<i64>().map_err(|_| format!("`{key}` takes a whole number, not `{value}`"))
+            value
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| format!("`{key}` takes a whole number, not `{value}`"))
         };
         let boolean = || match value.trim().to_ascii_lowercase().as_str() {
             "true" | "yes" | "on" | "1" => Ok(true),

@@ -1,0 +1,167 @@
+//! A packed 1-bit page bitmap: 1 = black, most significant bit first, rows padded to bytes.
+
+/// A bilevel page.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Bitmap {
+    width: u32,
+    height: u32,
+    stride: usize,
+    data: Vec<u8>,
+}
+
+impl std::fmt::Debug for Bitmap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Bitmap({}x{})", self.width, self.height)
+    }
+}
+
+impl Bitmap {
+    /// A white page.
+    pub fn new(width: u32, height: u32) -> Self {
+        let stride = (width as usize).div_ceil(8);
+        Bitmap {
+            width,
+            height,
+            stride,
+            data: vec![0; stride * height as usize],
+        }
+    }
+
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// Bytes per row.
+    pub fn stride(&self) -> usize {
+        self.stride
+    }
+
+    /// One row of packed pixels.
+    pub fn row(&self, y: u32) -> &[u8] {
+        let start = y as usize * self.stride;
+        &self.data[start..start + self.stride]
+    }
+
+    /// One row of packed pixels, to change.
+    pub fn row_mut(&mut self, y: u32) -> &mut [u8] {
+        let start = y as usize * self.stride;
+        &mut self.data[start..start + self.stride]
+    }
+
+    pub fn get(&self, x: u32, y: u32) -> bool {
+        let b = self.data[y as usize * self.stride + (x as usize >> 3)];
+        b & (0x80 >> (x & 7)) != 0
+    }
+
+    pub fn set(&mut self, x: u32, y: u32, black: bool) {
+        let i = y as usize * self.stride + (x as usize >> 3);
+        let m = 0x80 >> (x & 7);
+        if black {
+            self.data[i] |= m;
+        } else {
+            self.data[i] &= !m;
+        }
+    }
+
+    /// Blackens the pixels `x0..x1` of row `y`.
+    pub fn fill_run(&mut self, y: u32, x0: u32, x1: u32) {
+        for x in x0..x1.min(self.width) {
+            self.set(x, y, true);
+        }
+    }
+
+    /// The positions where colour changes along row `y` (starting from white), as T.4/T.6
+    /// coders take them.
+    pub fn changes(&self, y: u32, out: &mut Vec<u32>) {
+        out.clear();
+        let row = self.row(y);
+        let mut black = false;
+        for x in 0..self.width {
+            let b = row[(x >> 3) as usize] & (0x80 >> (x & 7)) != 0;
+            if b != black {
+                out.push(x);
+                black = b;
+            }
+        }
+    }
+
+    /// The number of black pixels.
+    pub fn black_pixels(&self) -> u64 {
+        (0..self.height)
+            .map(|y| {
+                let row = self.row(y);
+                let full = (self.width / 8) as usize;
+                let mut n: u64 = row[..full].iter().map(|b| b.count_ones() as u64).sum();
+                for x in (full as u32 * 8)..self.width {
+                    n += self.get(x, y) as u64;
+                }
+                n
+            })
+            .sum()
+    }
+
+    /// This page scaled to `width` × `height` by nearest neighbour.
+    pub fn scaled(&self, width: u32, height: u32) -> Bitmap {
+        let mut out = Bitmap::new(width, height);
+        if self.width == 0 || self.height == 0 {
+            return out;
+        }
+        let xs: Vec<u32> = (0..width)
+            .map(|x| (x as u64 * self.width as u64 / width as u64) as u32)
+            .collect();
+        for y in 0..height {
+            let sy = (y as u64 * self.height as u64 / height as u64) as u32;
+            for (x, &sx) in xs.iter().enumerate() {
+                if self.get(sx, sy) {
+                    out.set(x as u32, y, true);
+                }
+            }
+        }
+        out
+    }
+
+    /// This page placed on a white page `width` wide, centred (cropped if wider).
+    pub fn centred_in_width(&self, width: u32) -> Bitmap {
+        let mut out = Bitmap::new(width, self.height);
+        let (dst0, src0) = if width >= self.width {
+            ((width - self.width) / 2, 0)
+        } else {
+            (0, (self.width - width) / 2)
+        };
+        let n = self.width.min(width);
+        for y in 0..self.height {
+            for x in 0..n {
+                if self.get(src0 + x, y) {
+                    out.set(dst0 + x, y, true);
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pixels_and_changes() {
+        let mut b = Bitmap::new(20, 2);
+        b.fill_run(0, 3, 7);
+        b.set(19, 1, true);
+        let mut c = Vec::new();
+        b.changes(0, &mut c);
+        assert_eq!(c, vec![3, 7]);
+        b.changes(1, &mut c);
+        assert_eq!(c, vec![19]);
+        assert_eq!(b.black_pixels(), 5);
+        let s = b.scaled(40, 4);
+        assert_eq!(s.black_pixels(), 20);
+        let w = b.centred_in_width(30);
+        assert!(w.get(8, 0) && !w.get(7, 0));
+    }
+}

@@ -1,0 +1,175 @@
+//! T.4 (MH, MR) and T.6 (MMR) page coding. MMR is encoded with the `fax` crate; all three are
+//! decoded with `hayro-ccitt`.
+
+use crate::{Bitmap, ImageError, Resolution};
+
+/// How a page's scan lines are coded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    /// T.4 one-dimensional (Modified Huffman).
+    Mh,
+    /// T.4 two-dimensional (Modified READ).
+    Mr,
+    /// T.6 (Modified Modified READ).
+    Mmr,
+}
+
+impl Coding {
+    pub fn name(self) -> &'static str {
+        match self {
+            Coding::Mh => "MH",
+            Coding::Mr => "MR",
+            Coding::Mmr => "MMR",
+        }
+    }
+}
+
+/// One page as coded bytes, most significant bit first, with what it takes to decode it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodedPage {
+    pub width: u32,
+    pub height: u32,
+    pub resolution: Resolution,
+    pub coding: Coding,
+    /// For MH/MR: every EOL is preceded by fill bits so that it ends on a byte boundary.
+    pub byte_aligned_eols: bool,
+    pub data: Vec<u8>,
+}
+
+impl CodedPage {
+    /// Codes a bitmap as MMR (T.6), ending with EOFB.
+    pub fn encode_mmr(bitmap: &Bitmap, resolution: Resolution) -> Self {
+        let mut enc = fax::encoder::Encoder::new(fax::VecWriter::new());
+        let width = bitmap.width();
+        for y in 0..bitmap.height() {
+            let row = bitmap.row(y);
+            let pels = (0..width).map(|x| {
+                if row[(x >> 3) as usize] & (0x80 >> (x & 7)) != 0 {
+                    fax::Color::Black
+                } else {
+                    fax::Color::White
+                }
+            });
+            let Ok(()) = enc.encode_line(pels, width);
+        }
+        let Ok(writer) = enc.finish();
+        CodedPage {
+            width,
+            height: bitmap.height(),
+            resolution,
+            coding: Coding::Mmr,
+            byte_aligned_eols: false,
+            data: writer.finish(),
+        }
+    }
+
+    /// Decodes the page. `page` (1-based) names it in errors.
+    pub fn decode(&self, page: u32) -> Result<Bitmap, ImageError> {
+        let mut sink = RowSink::new(self.width, self.height);
+        if self.width == 0 || self.height == 0 {
+            return Ok(sink.bitmap);
+        }
+        let settings = hayro_ccitt::DecodeSettings {
+            columns: self.width,
+            rows: self.height,
+            end_of_block: self.coding == Coding::Mmr,
+            end_of_line: self.coding != Coding::Mmr,
+            rows_are_byte_aligned: false,
+            encoding: match self.coding {
+                Coding::Mh => hayro_ccitt::EncodingMode::Group3_1D,
+                Coding::Mr => hayro_ccitt::EncodingMode::Group3_2D,
+                Coding::Mmr => hayro_ccitt::EncodingMode::Group4,
+            },
+            strict: false,
+        };
+        let mut ctx = hayro_ccitt::DecoderContext::new(settings);
+        let result = hayro_ccitt::decode(&self.data, &mut sink, &mut ctx);
+        if sink.y < self.height {
+            let reason = match result {
+                Err(e) => format!("{e:?} after {} of {} lines", sink.y, self.height),
+                Ok(_) => format!("data ends after {} of {} lines", sink.y, self.height),
+            };
+            return Err(ImageError::Corrupt { page, reason });
+        }
+        Ok(sink.bitmap)
+    }
+}
+
+/// Collects decoded rows into a bitmap.
+pub(crate) struct RowSink {
+    bitmap: Bitmap,
+    y: u32,
+}
+
+impl RowSink {
+    pub(crate) fn new(width: u32, height: u32) -> Self {
+        RowSink {
+            bitmap: Bitmap::new(width, height),
+            y: 0,
+        }
+    }
+
+    /// The bitmap, if every row arrived.
+    pub(crate) fn finish(self, page: u32) -> Result<Bitmap, ImageError> {
+        if self.y < self.bitmap.height() {
+            return Err(ImageError::Corrupt {
+                page,
+                reason: format!(
+                    "data ends after {} of {} lines",
+                    self.y,
+                    self.bitmap.height()
+                ),
+            });
+        }
+        Ok(self.bitmap)
+    }
+}
+
+impl hayro_ccitt::Decoder for RowSink {
+    fn push_row(&mut self, changes: &[u32]) {
+        if self.y >= self.bitmap.height() {
+            return;
+        }
+        let width = self.bitmap.width();
+        let mut i = 0;
+        while i < changes.len() {
+            let start = changes[i];
+            let end = changes.get(i + 1).copied().unwrap_or(width);
+            self.bitmap.fill_run(self.y, start, end);
+            i += 2;
+        }
+        self.y += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn mmr_round_trips(width in 1u32..300, height in 1u32..40, seed in any::<u64>()) {
+            let mut b = Bitmap::new(width, height);
+            let mut s = seed | 1;
+            for y in 0..height {
+                for x in 0..width {
+                    s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+                    if s % 3 == 0 { b.set(x, y, true); }
+                }
+            }
+            let page = CodedPage::encode_mmr(&b, Resolution::Fine);
+            prop_assert_eq!(page.decode(1).unwrap(), b);
+        }
+
+        #[test]
+        fn decoding_garbage_never_panics(data in proptest::collection::vec(any::<u8>(), 0..400)) {
+            for coding in [Coding::Mh, Coding::Mr, Coding::Mmr] {
+                let p = CodedPage { width: 1728, height: 20, resolution: Resolution::Fine,
+                    coding, byte_aligned_eols: false, data: data.clone() };
+                let _ = p.decode(1);
+            }
+        }
+    }
+}
