@@ -219,6 +219,25 @@ pub fn read_tiff(bytes: &[u8], limits: ReadLimits) -> Result<FaxTiff<'_>, ImageE
 }
 
 impl FaxTiff<'_> {
+    /// Page `index` as coded data without decoding, when it is one strip of CCITT data with
+    /// the usual bit order (as this crate writes them).
+    pub fn coded_page(&self, index: usize) -> Option<CodedPage> {
+        let p = self.pages.get(index)?;
+        let coding = p.coding()?;
+        if p.strips.len() != 1 || p.fill_order_reversed || p.compression == 2 {
+            return None;
+        }
+        let (off, len) = p.strips[0];
+        Some(CodedPage {
+            width: p.width,
+            height: p.height,
+            resolution: p.resolution(),
+            coding,
+            byte_aligned_eols: p.t4_options & 4 != 0,
+            data: self.bytes[off..off + len].to_vec(),
+        })
+    }
+
     /// Decodes page `index` (0-based) to a bitmap.
     pub fn decode_page(&self, index: usize) -> Result<Bitmap, ImageError> {
         let p = &self.pages[index];

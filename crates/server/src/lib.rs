@@ -1,1 +1,24 @@
-//! placeholder
+//! faxd, the ferrofax fax server: configuration, store, queue and scheduler, lines, routing,
+//! archive, events and the HTTP API. `startup::start` brings it up; `http::router` serves it.
+
+pub mod admin;
+pub mod archive;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod documents;
+pub mod events;
+pub mod http;
+pub mod jobs;
+pub mod lines;
+pub mod routing;
+pub mod scheduler;
+pub mod service;
+pub mod settings;
+pub mod startup;
+pub mod store;
+pub mod submit;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::Config;
+pub use service::Core;

@@ -1,1 +1,122 @@
-fn main() {}
+//! `faxd`: runs the fax server, or manages its users.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use ferrofax_server::config::{self, Config};
+use ferrofax_server::{SystemClock, auth, startup};
+
+#[derive(Parser)]
+#[command(name = "faxd", version, about = "ferrofax fax server")]
+struct Args {
+    /// TOML configuration file (optional: faxd runs on embedded defaults without one).
+    #[arg(long, env = "FAXD_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (database, documents, admin token).
+    #[arg(long, env = "FAXD_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// HTTP listen address (overrides the configuration).
+    #[arg(long, env = "FAXD_LISTEN")]
+    listen: Option<std::net::SocketAddr>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Manage users and their tokens.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add a user (or give an existing one a new token) and print the token.
+    Add {
+        name: String,
+        #[arg(long, default_value = "user", value_parser = ["user", "admin"])]
+        role: String,
+    },
+    /// List users.
+    List,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FAXD_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let mut config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    let data_dir = config::data_dir(args.data_dir.clone(), &config)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        match args.command {
+            None => serve(config, data_dir).await,
+            Some(Command::User { action }) => users(action, &data_dir).await,
+        }
+    })
+}
+
+async fn serve(config: Config, data_dir: PathBuf) -> anyhow::Result<()> {
+    let listen = config.listen;
+    let core = startup::start(config, data_dir.clone(), Arc::new(SystemClock)).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    // Lets `fax` on this machine find this server without flags.
+    std::fs::write(data_dir.join("faxd.url"), format!("{url}\n")).context("writing faxd.url")?;
+    tracing::info!(data_dir = %data_dir.display(), "faxd listening on {url}");
+    let shutdown = core.shutdown.clone();
+    let app = ferrofax_server::http::router(core);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("signal handler");
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            tracing::info!("stopping");
+            shutdown.cancel();
+        })
+        .await?;
+    Ok(())
+}
+
+async fn users(action: UserAction, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    let store = ferrofax_server::store::sqlite::SqliteStore::open(&data_dir.join("faxd.sqlite"))
+        .await
+        .with_context(|| format!("opening the store in {}", data_dir.display()))?;
+    use ferrofax_server::store::Store;
+    match action {
+        UserAction::Add { name, role } => {
+            let now = jiff::Timestamp::now().as_millisecond();
+            let token = auth::add_user(&store, &name, &role, now).await?;
+            println!("{token}");
+        }
+        UserAction::List => {
+            for u in store.list_users().await? {
+                println!("{}\t{}", u.name, u.role);
+            }
+        }
+    }
+    Ok(())
+}

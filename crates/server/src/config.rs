@@ -1,0 +1,294 @@
+//! faxd's configuration: embedded defaults that need no file, overridden by a TOML file.
+//!
+//! Without a file faxd listens on 127.0.0.1:4580, keeps its data under the XDG data
+//! directory, uses the UTC time zone, and has the loopback pair `loop1` (send and receive)
+//! and `loop2` (receive): a fax sent on loop1 to any number is answered by loop2.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// HTTP listen address.
+    pub listen: SocketAddr,
+    /// Where the database, documents and tokens live. Empty: `--data-dir`, `FAXD_DATA_DIR` or
+    /// `$XDG_DATA_HOME/ferrofax` (`~/.local/share/ferrofax`).
+    pub data_dir: Option<PathBuf>,
+    /// IANA time zone of the discount window and local times.
+    pub time_zone: String,
+    pub limits: Limits,
+    pub queue: QueueConfig,
+    /// The fax lines. Empty: the loopback pair.
+    pub lines: Vec<LineConfig>,
+    /// SMTP profiles by name, for ServerMapiProfile.
+    pub smtp_profiles: BTreeMap<String, SmtpProfile>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:4580".parse().expect("address"),
+            data_dir: None,
+            time_zone: "UTC".into(),
+            limits: Limits::default(),
+            queue: QueueConfig::default(),
+            lines: Vec::new(),
+            smtp_profiles: BTreeMap::new(),
+        }
+    }
+}
+
+/// Limits on what clients may submit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest request body (document plus fields), bytes.
+    pub max_upload_bytes: usize,
+    /// Most pages in one document.
+    pub max_pages: u32,
+    /// Largest page width and height of an uploaded image, pixels.
+    pub max_image_width: u32,
+    pub max_image_height: u32,
+    /// Most recipients in one submission.
+    pub max_recipients: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_upload_bytes: 50 * 1024 * 1024,
+            max_pages: 500,
+            max_image_width: 10_000,
+            max_image_height: 20_000,
+            max_recipients: 1000,
+        }
+    }
+}
+
+/// Scheduler tuning.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueueConfig {
+    /// How long a line's claim on a job lasts before another node may take it back, seconds.
+    /// Renewed while the call goes on.
+    pub lease_seconds: u64,
+    /// Events kept in memory for clients that resume (older ones are read from the store).
+    pub event_buffer: usize,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        QueueConfig {
+            lease_seconds: 300,
+            event_buffer: 10_000,
+        }
+    }
+}
+
+/// One fax line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineConfig {
+    /// Stable identifier (DeviceId).
+    pub id: String,
+    /// Name shown to people; defaults to the id.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(flatten)]
+    pub driver: DriverConfig,
+    /// Initial port settings; changes made through the API are kept in the store after that.
+    #[serde(default = "yes")]
+    pub send: bool,
+    #[serde(default = "yes")]
+    pub receive: bool,
+    #[serde(default = "one")]
+    pub rings: u32,
+    #[serde(default)]
+    pub csid: String,
+    #[serde(default)]
+    pub tsid: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// The driver of a line and its own settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "driver", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DriverConfig {
+    /// A line wired to another loopback line of this server: every number dialled reaches
+    /// `peer`. Pages cross with `page_seconds` per page.
+    Loopback {
+        peer: String,
+        #[serde(default = "default_page_seconds")]
+        page_seconds: f64,
+        /// Seconds per ring before the peer answers.
+        #[serde(default = "default_ring_seconds")]
+        ring_seconds: f64,
+        /// Numbers (prefixes) that answer busy, for trying retries.
+        #[serde(default)]
+        busy_numbers: Vec<String>,
+    },
+}
+
+fn default_page_seconds() -> f64 {
+    2.0
+}
+
+fn default_ring_seconds() -> f64 {
+    1.0
+}
+
+/// An SMTP profile (ServerMapiProfile names one).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpProfile {
+    pub host: String,
+    #[serde(default = "smtp_port")]
+    pub port: u16,
+    /// `none`, `starttls` or `tls`.
+    #[serde(default = "starttls")]
+    pub tls: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    pub from: String,
+}
+
+fn smtp_port() -> u16 {
+    587
+}
+
+fn starttls() -> String {
+    "starttls".into()
+}
+
+impl Config {
+    /// Reads a TOML file.
+    pub fn load(path: &Path) -> anyhow::Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config file {}", path.display()))?;
+        let config: Config = toml::from_str(&text)
+            .with_context(|| format!("parsing config file {}", path.display()))?;
+        Ok(config)
+    }
+
+    /// The lines to run: the configured ones, or the loopback pair.
+    pub fn effective_lines(&self) -> Vec<LineConfig> {
+        if !self.lines.is_empty() {
+            return self.lines.clone();
+        }
+        let lo = |id: &str, peer: &str, send: bool, number: &str| LineConfig {
+            id: id.into(),
+            name: Some(format!("Loopback {}", &id[4..])),
+            driver: DriverConfig::Loopback {
+                peer: peer.into(),
+                page_seconds: default_page_seconds(),
+                ring_seconds: default_ring_seconds(),
+                busy_numbers: Vec::new(),
+            },
+            send,
+            receive: true,
+            rings: 1,
+            csid: number.into(),
+            tsid: number.into(),
+        };
+        vec![
+            lo("loop1", "loop2", true, "+1 555 0100"),
+            lo("loop2", "loop1", false, "+1 555 0200"),
+        ]
+    }
+
+    /// Checks what parsing cannot: the time zone, line references, identifiers.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        jiff::tz::TimeZone::get(&self.time_zone).with_context(|| {
+            format!(
+                "time_zone `{}` is not a known IANA time zone",
+                self.time_zone
+            )
+        })?;
+        let lines = self.effective_lines();
+        for l in &lines {
+            if l.id.is_empty() {
+                bail!("a line has an empty id");
+            }
+            if lines.iter().filter(|o| o.id == l.id).count() > 1 {
+                bail!("line id `{}` is used twice", l.id);
+            }
+            let DriverConfig::Loopback { peer, .. } = &l.driver;
+            if !lines.iter().any(|o| &o.id == peer) {
+                bail!("line `{}` names peer `{peer}`, which is not a line", l.id);
+            }
+            ferrofax_api::validate::identifier("csid", &l.csid).map_err(anyhow::Error::msg)?;
+            ferrofax_api::validate::identifier("tsid", &l.tsid).map_err(anyhow::Error::msg)?;
+            ferrofax_api::validate::range("rings", l.rings as i64, 1, 99)
+                .map_err(anyhow::Error::msg)?;
+        }
+        Ok(())
+    }
+}
+
+/// The data directory: the flag or `FAXD_DATA_DIR` (clap gives either), then the file, then XDG.
+pub fn data_dir(flag: Option<PathBuf>, config: &Config) -> anyhow::Result<PathBuf> {
+    if let Some(d) = flag.or_else(|| config.data_dir.clone()) {
+        return Ok(d);
+    }
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(x).join("ferrofax"));
+    }
+    let home = std::env::var_os("HOME")
+        .context("neither HOME nor XDG_DATA_HOME is set; pass --data-dir")?;
+    Ok(PathBuf::from(home).join(".local/share/ferrofax"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_no_file_and_a_file_overrides() {
+        let c = Config::default();
+        c.validate().unwrap();
+        assert_eq!(c.effective_lines().len(), 2);
+        let c: Config = toml::from_str(
+            r#"
+            listen = "127.0.0.1:9000"
+            time_zone = "Europe/Berlin"
+            [limits]
+            max_pages = 10
+            [[lines]]
+            id = "a"
+            driver = "loopback"
+            peer = "b"
+            page_seconds = 0.1
+            [[lines]]
+            id = "b"
+            driver = "loopback"
+            peer = "a"
+            send = false
+            [smtp_profiles.office]
+            host = "mail.example.com"
+            from = "fax@example.com"
+            "#,
+        )
+        .unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.limits.max_pages, 10);
+        assert_eq!(c.effective_lines()[1].send, false);
+        assert!(toml::from_str::<Config>("colour = true").is_err());
+        let bad: Config = toml::from_str("time_zone = \"Mars/Olympus\"").unwrap();
+        assert!(bad.validate().is_err());
+    }
+}

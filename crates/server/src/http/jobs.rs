@@ -1,0 +1,197 @@
+//! Job endpoints: submit (multipart), list, show, commands, delete, pages.
+
+use axum::Json;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use ferrofax_api::{
+    JobCommand, JobList, JobState, JobType, JobView, Problem, ProblemType, SubmitRequest,
+    SubmitResponse,
+};
+use serde::Deserialize;
+
+use super::{AppState, Http, HttpResult, parse_json};
+use crate::auth::Caller;
+use crate::store::JobFilter;
+use crate::submit::Upload;
+
+fn malformed(detail: String) -> Http {
+    Http(Problem::new(ProblemType::MalformedRequest, detail))
+}
+
+/// Submit a fax: multipart with a `fax` part (JSON FaxDoc) and a `document` part; optional
+/// `coverpage` part. One job per recipient. An `Idempotency-Key` header makes a repeat
+/// return the same jobs.
+#[utoipa::path(post, path = "/v1/jobs", tag = "jobs",
+    params(("Idempotency-Key" = Option<String>, Header, description = "makes a repeated submission return the same jobs")),
+    responses((status = 201, body = SubmitResponse), (status = 415, body = Problem), (status = 422, body = Problem)))]
+pub async fn submit(
+    State(core): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    mut mp: Multipart,
+) -> HttpResult<impl IntoResponse> {
+    let mut request: Option<SubmitRequest> = None;
+    let mut document: Option<(Vec<u8>, String)> = None;
+    let mut coverpage = None;
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(multipart_error(e)),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().unwrap_or("document").to_string();
+        let bytes = field.bytes().await.map_err(multipart_error)?;
+        match name.as_str() {
+            "fax" => request = Some(parse_json(&bytes, "the `fax` part")?),
+            "document" => document = Some((bytes.to_vec(), file_name)),
+            "coverpage" => coverpage = Some(bytes.to_vec()),
+            other => {
+                return Err(malformed(format!(
+                    "unknown multipart part `{other}`; parts are fax, document, coverpage"
+                )));
+            }
+        }
+    }
+    let request = request.ok_or_else(|| {
+        malformed("the multipart body has no `fax` part (the FaxDoc as JSON)".into())
+    })?;
+    let (document, document_name) =
+        document.ok_or_else(|| malformed("the multipart body has no `document` part".into()))?;
+    let idempotency_key = headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::to_string))
+        .transpose()
+        .map_err(|_| malformed("Idempotency-Key must be ASCII".into()))?;
+    let up = Upload {
+        request,
+        document,
+        document_name,
+        coverpage,
+        idempotency_key,
+    };
+    let resp = core.submit(&caller, up).await?;
+    Ok((StatusCode::CREATED, Json(resp)))
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> Http {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Http(Problem::new(
+            ProblemType::TooLarge,
+            "the upload is larger than the configured limit (limits.max_upload_bytes)",
+        ))
+    } else {
+        malformed(format!("malformed multipart body: {}", e.body_text()))
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Comma-separated states (pending, in_progress, retrying, …).
+    state: Option<String>,
+    /// Comma-separated types (send, receive, routing, fail_receive).
+    #[serde(rename = "type")]
+    job_type: Option<String>,
+    owner: Option<String>,
+    /// Jobs with ids below this (the `next_after` of the previous page).
+    after: Option<i64>,
+    limit: Option<u32>,
+}
+
+/// List jobs, newest first (paginated).
+#[utoipa::path(get, path = "/v1/jobs", tag = "jobs", params(ListQuery), responses((status = 200, body = JobList)))]
+pub async fn list(
+    State(core): State<AppState>,
+    caller: Caller,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> HttpResult<Json<JobList>> {
+    let Query(q) = q.map_err(|e| malformed(e.body_text()))?;
+    let mut filter = JobFilter {
+        owner: q.owner,
+        before: q.after,
+        limit: q.limit.unwrap_or(100),
+        ..Default::default()
+    };
+    for s in q
+        .state
+        .iter()
+        .flat_map(|s| s.split(','))
+        .filter(|s| !s.is_empty())
+    {
+        filter
+            .states
+            .push(JobState::parse(s).ok_or_else(|| malformed(format!("unknown state `{s}`")))?);
+    }
+    for t in q
+        .job_type
+        .iter()
+        .flat_map(|s| s.split(','))
+        .filter(|s| !s.is_empty())
+    {
+        let t = match t {
+            "send" => JobType::Send,
+            "receive" => JobType::Receive,
+            "routing" => JobType::Routing,
+            "fail_receive" => JobType::FailReceive,
+            other => return Err(malformed(format!("unknown type `{other}`"))),
+        };
+        filter.types.push(t);
+    }
+    Ok(Json(core.list_jobs(&caller, filter).await?))
+}
+
+/// One job.
+#[utoipa::path(get, path = "/v1/jobs/{id}", tag = "jobs", responses((status = 200, body = JobView), (status = 404, body = Problem)))]
+pub async fn get_job(
+    State(core): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> HttpResult<Json<JobView>> {
+    Ok(Json(core.get_job(&caller, id).await?))
+}
+
+/// Delete an ended job and its files.
+#[utoipa::path(delete, path = "/v1/jobs/{id}", tag = "jobs", responses((status = 204), (status = 409, body = Problem)))]
+pub async fn delete_job(
+    State(core): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> HttpResult<StatusCode> {
+    core.command(&caller, id, JobCommand::Delete).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Pause, resume, cancel or restart a job (FaxJob.SetStatus). Illegal in the job's state → 409.
+#[utoipa::path(post, path = "/v1/jobs/{id}/{command}", tag = "jobs",
+    params(("id" = i64, Path), ("command" = String, Path, description = "pause, resume, cancel or restart")),
+    responses((status = 200, body = JobView), (status = 409, body = Problem)))]
+pub async fn command(
+    State(core): State<AppState>,
+    caller: Caller,
+    Path((id, command)): Path<(i64, String)>,
+) -> HttpResult<Json<JobView>> {
+    let cmd = JobCommand::parse(&command)
+        .filter(|c| *c != JobCommand::Delete)
+        .ok_or_else(|| {
+            Http(Problem::new(
+                ProblemType::NotFound,
+                format!("no job command `{command}`; commands are pause, resume, cancel, restart"),
+            ))
+        })?;
+    let view = core.command(&caller, id, cmd).await?.expect("not a delete");
+    Ok(Json(view))
+}
+
+/// Page `n` (1-based) of a job's document, as a single-page TIFF.
+#[utoipa::path(get, path = "/v1/jobs/{id}/pages/{n}", tag = "jobs",
+    responses((status = 200, content_type = "image/tiff", body = Vec<u8>), (status = 404, body = Problem)))]
+pub async fn page(
+    State(core): State<AppState>,
+    caller: Caller,
+    Path((id, n)): Path<(i64, u32)>,
+) -> HttpResult<impl IntoResponse> {
+    let bytes = core.page(&caller, id, n).await?;
+    Ok(([(header::CONTENT_TYPE, "image/tiff")], bytes))
+}

@@ -1,0 +1,154 @@
+//! The HTTP API under `/v1`: routing, authentication, problem responses and the OpenAPI
+//! document generated from the handlers' annotations.
+
+mod admin;
+mod jobs;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use ferrofax_api::{PROBLEM_JSON, Problem, ProblemType};
+use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{Caller, hash_token};
+use crate::service::Core;
+
+pub type AppState = Arc<Core>;
+
+/// A problem report as a response.
+#[derive(Debug)]
+pub struct Http(pub Problem);
+
+impl From<Problem> for Http {
+    fn from(p: Problem) -> Self {
+        Http(p)
+    }
+}
+
+impl IntoResponse for Http {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut r = (status, Json(&self.0)).into_response();
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"faxd\""),
+            );
+        }
+        r
+    }
+}
+
+pub type HttpResult<T> = Result<T, Http>;
+
+/// Parses a JSON body strictly (unknown fields refused), answering errors as problems.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8], what: &str) -> HttpResult<T> {
+    serde_json::from_slice(body).map_err(|e| {
+        Http(Problem::new(
+            ProblemType::MalformedRequest,
+            format!("{what} is not valid: {e}"),
+        ))
+    })
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Http;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        core: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let unauthorized = |d: &str| Http(Problem::new(ProblemType::Unauthorized, d));
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| unauthorized("no token: send `Authorization: Bearer <token>`"))?;
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
+        let user = core
+            .store
+            .user_by_token(&hash_token(token))
+            .await
+            .map_err(|e| Http(e.into()))?
+            .ok_or_else(|| unauthorized("the token is not valid"))?;
+        Ok(Caller {
+            user: user.name,
+            admin: user.role == "admin",
+        })
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "ferrofax faxd API", description = "The fax server object model (FaxServer, FaxDoc, FaxJob, FaxPort, FaxStatus, routing methods) over HTTP. Errors are application/problem+json with a stable `type`."),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The whole HTTP application.
+pub fn router(core: AppState) -> Router {
+    let limit = core.config.limits.max_upload_bytes;
+    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(admin::version))
+        .routes(routes!(admin::get_server, admin::patch_server))
+        .routes(routes!(jobs::submit, jobs::list))
+        .routes(routes!(jobs::get_job, jobs::delete_job))
+        .routes(routes!(jobs::command))
+        .routes(routes!(jobs::page))
+        .routes(routes!(admin::list_ports))
+        .routes(routes!(admin::get_port, admin::patch_port))
+        .routes(routes!(admin::port_status))
+        .routes(routes!(admin::get_routing, admin::patch_routing))
+        .routes(routes!(admin::inbox))
+        .routes(routes!(admin::inbox_document))
+        .routes(routes!(admin::events))
+        .split_for_parts();
+    let api = Arc::new(api);
+    router
+        .route(
+            "/v1/openapi.json",
+            axum::routing::get(move || {
+                let api = api.clone();
+                async move { Json(api.as_ref().clone()) }
+            }),
+        )
+        .fallback(|| async {
+            Http(Problem::new(
+                ProblemType::NotFound,
+                "no such endpoint; see /v1/openapi.json",
+            ))
+        })
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(core)
+}

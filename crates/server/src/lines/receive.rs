@@ -1,0 +1,170 @@
+//! Recording a received fax: its pages become a document, a Receive job (or FailReceive for
+//! a partial one) is written, and the port's enabled routing methods run. A routing failure
+//! leaves the job as a Routing job that the scheduler retries.
+
+use std::sync::Arc;
+
+use ferrofax_api::{DeviceStatus, JobState, JobType, PortView, Problem};
+use ferrofax_image::CodedPage;
+
+use crate::archive::received_metadata;
+use crate::service::{Core, internal};
+use crate::store::{DocumentRow, JobRow};
+
+/// A fax as it arrived on a port.
+pub struct Reception {
+    pub port: PortView,
+    /// The sender's identity (TSID).
+    pub remote_ident: String,
+    pub caller_id: String,
+    pub called_number: String,
+    pub pages: Vec<CodedPage>,
+}
+
+/// Stores a received fax and routes it. Returns the job id.
+pub async fn record_received(
+    core: &Arc<Core>,
+    r: Reception,
+    complete: bool,
+) -> Result<i64, Problem> {
+    let now = core.now();
+    let page_count = r.pages.len() as u32;
+    let mut row = JobRow {
+        id: 0,
+        version: 0,
+        job_type: if complete {
+            JobType::Receive
+        } else {
+            JobType::FailReceive
+        },
+        owner: String::new(),
+        state: if complete {
+            JobState::Completed
+        } else {
+            JobState::Failed
+        },
+        paused: false,
+        device_status: if complete {
+            DeviceStatus::Completed
+        } else {
+            DeviceStatus::Disconnected
+        },
+        document_id: 0,
+        page_count,
+        pages_confirmed: page_count,
+        current_page: 0,
+        fax_number: r.called_number.clone(),
+        recipient: Default::default(),
+        fields: Default::default(),
+        discount_send: false,
+        submitted_at: now,
+        next_attempt_at: None,
+        attempts: 1,
+        port: Some(r.port.device_id.clone()),
+        detail: if complete {
+            "received".into()
+        } else {
+            "partial reception kept".into()
+        },
+        finished_at: Some(now),
+        lease_until: None,
+        remote_ident: r.remote_ident.clone(),
+        caller_id: r.caller_id.clone(),
+        csid: r.port.csid.clone(),
+        routing: String::new(),
+    };
+    let meta = received_metadata(&row);
+    let docs = core.docs.clone();
+    let pages = r.pages;
+    let written = tokio::task::spawn_blocking(move || docs.write(&pages, &meta))
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
+    let doc = DocumentRow {
+        id: 0,
+        dir: written.dir.clone(),
+        name: format!("fax from {}", r.remote_ident),
+        page_count,
+        size_bytes: written.size_bytes,
+        sha256: written.sha256,
+        created_at: now,
+    };
+    let (doc_id, ids) = core
+        .store
+        .create_jobs(&doc, std::slice::from_ref(&row), None)
+        .await?;
+    row.id = ids[0];
+    row.document_id = doc_id;
+    core.publish_job(&row);
+    tracing::info!(job = row.id, port = %r.port.device_id, pages = page_count, "fax received from {}", r.remote_ident);
+    route(core, row.id).await;
+    Ok(row.id)
+}
+
+/// Runs the enabled routing methods of the fax's port; on failure the fax becomes a Routing
+/// job retried after RetryDelay.
+pub async fn route(core: &Arc<Core>, job_id: i64) {
+    let Ok(Some(row)) = core.store.job(job_id).await else {
+        return;
+    };
+    let Some(port) = row.port.clone().and_then(|p| core.port(&p)) else {
+        return;
+    };
+    let stored = core
+        .store
+        .routing(&port.device_id)
+        .await
+        .unwrap_or_default();
+    let methods: Vec<_> = crate::routing::views(&port.device_id, &port.name, &stored)
+        .into_iter()
+        .filter(|m| m.enable)
+        .collect();
+    if methods.is_empty() {
+        return;
+    }
+    let tiff = match core.received_document(job_id).await {
+        Ok(t) => t,
+        Err(p) => {
+            tracing::error!(job = job_id, "routing: {}", p.detail);
+            return;
+        }
+    };
+    let mut log = Vec::new();
+    let mut failed = None;
+    for m in &methods {
+        let (m, tiff) = (m.clone(), tiff.clone());
+        let res = tokio::task::spawn_blocking(move || crate::routing::run(&m, job_id, &tiff)).await;
+        match res {
+            Ok(Ok(line)) => log.push(line),
+            Ok(Err(e)) => failed = Some(e),
+            Err(e) => failed = Some(e.to_string()),
+        }
+    }
+    let delay = core.settings().retry_delay as i64 * 60_000;
+    let now = core.now();
+    let _ = core
+        .modify_job(job_id, |r| {
+            r.routing = log.join("; ");
+            match &failed {
+                Some(e) => {
+                    r.job_type = JobType::Routing;
+                    r.state = JobState::Retrying;
+                    r.device_status = DeviceStatus::Routing;
+                    r.detail = format!("routing failed: {e}");
+                    r.next_attempt_at = Some(now + delay);
+                    r.finished_at = None;
+                }
+                None => {
+                    if r.job_type == JobType::Routing {
+                        r.job_type = JobType::Receive;
+                        r.state = JobState::Completed;
+                        r.finished_at = Some(now);
+                    }
+                    r.device_status = DeviceStatus::Handled;
+                    r.detail = "received and routed".into();
+                }
+            }
+            true
+        })
+        .await;
+}

@@ -1,0 +1,248 @@
+//! The store: jobs, documents, attempts, ports, routing methods, settings, users and tokens,
+//! events, idempotency keys. [`Store`] is what the server needs of a database; SQLite
+//! ([`sqlite::SqliteStore`]) is the embedded default, and a PostgreSQL backend implements the
+//! same trait with its own migrations.
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use ferrofax_api::{JobState, JobType, PortView, ServerSettings};
+
+use crate::clock::Millis;
+
+/// Store errors. `Conflict` means a row changed since it was read (optimistic concurrency).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    #[error("the row changed meanwhile")]
+    Conflict,
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A job as stored. The API's `JobView` is derived from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRow {
+    pub id: i64,
+    /// Bumped by every save; a save with a stale version fails with `Conflict`.
+    pub version: i64,
+    pub job_type: JobType,
+    pub owner: String,
+    pub state: JobState,
+    pub paused: bool,
+    pub device_status: ferrofax_api::DeviceStatus,
+    pub document_id: i64,
+    pub page_count: u32,
+    pub pages_confirmed: u32,
+    pub current_page: u32,
+    pub fax_number: String,
+    pub recipient: ferrofax_api::Recipient,
+    pub fields: ferrofax_api::FaxDocFields,
+    pub discount_send: bool,
+    pub submitted_at: Millis,
+    pub next_attempt_at: Option<Millis>,
+    pub attempts: u32,
+    pub port: Option<String>,
+    pub detail: String,
+    pub finished_at: Option<Millis>,
+    pub lease_until: Option<Millis>,
+    pub remote_ident: String,
+    pub caller_id: String,
+    pub csid: String,
+    pub routing: String,
+}
+
+/// A document's row: its pages live in `documents/<dir>/page-NNNN.tif`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRow {
+    pub id: i64,
+    pub dir: String,
+    pub name: String,
+    pub page_count: u32,
+    pub size_bytes: u64,
+    pub sha256: String,
+    pub created_at: Millis,
+}
+
+/// An attempt's row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRow {
+    pub job_id: i64,
+    pub number: u32,
+    pub port: String,
+    pub started_at: Millis,
+    pub ended_at: Option<Millis>,
+    pub result: Option<String>,
+    pub detail: String,
+    pub pages_confirmed: u32,
+    pub remote_ident: String,
+    pub tsid: String,
+}
+
+/// A routing method's stored settings for one port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutingRow {
+    pub device_id: String,
+    pub function_name: String,
+    pub enable: bool,
+    pub routing_data: String,
+}
+
+/// An `Idempotency-Key` with the caller and a hash of the request it came with.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub owner: String,
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// What an earlier request with the same key created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotentOutcome {
+    pub request_hash: String,
+    pub document_id: i64,
+    pub job_ids: Vec<i64>,
+}
+
+/// A user and role, as a token resolves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+}
+
+/// A filter of the job list.
+#[derive(Debug, Clone, Default)]
+pub struct JobFilter {
+    pub states: Vec<JobState>,
+    pub types: Vec<JobType>,
+    pub owner: Option<String>,
+    /// Only ids below this (pages go from newest to oldest).
+    pub before: Option<i64>,
+    pub limit: u32,
+}
+
+/// What the scheduler may claim now.
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimRule {
+    pub now: Millis,
+    /// Whether the discount window is open (DiscountSend jobs may go).
+    pub discount_open: bool,
+    pub lease_until: Millis,
+}
+
+/// A stored event.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub id: i64,
+    pub at: Millis,
+    pub owner: Option<String>,
+    pub body: String,
+}
+
+/// What the server needs of a database.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn load_settings(&self) -> Result<Option<ServerSettings>>;
+    async fn save_settings(&self, s: &ServerSettings) -> Result<()>;
+
+    async fn create_user(&self, name: &str, role: &str, now: Millis) -> Result<i64>;
+    async fn user_by_name(&self, name: &str) -> Result<Option<UserRow>>;
+    async fn list_users(&self) -> Result<Vec<UserRow>>;
+    async fn add_token(&self, user_id: i64, hash: &str, label: &str, now: Millis) -> Result<()>;
+    async fn user_by_token(&self, hash: &str) -> Result<Option<UserRow>>;
+
+    /// Records a document and its jobs in one transaction (the page files are already on
+    /// disk), with the idempotency record when a key was given. Returns the document id and
+    /// the job ids.
+    async fn create_jobs(
+        &self,
+        doc: &DocumentRow,
+        jobs: &[JobRow],
+        idempotency: Option<&IdempotencyKey>,
+    ) -> Result<(i64, Vec<i64>)>;
+    /// The outcome of an earlier request with this key.
+    async fn idempotency(&self, owner: &str, key: &str) -> Result<Option<IdempotentOutcome>>;
+
+    async fn document(&self, id: i64) -> Result<Option<DocumentRow>>;
+    async fn document_dirs(&self) -> Result<Vec<String>>;
+
+    async fn job(&self, id: i64) -> Result<Option<JobRow>>;
+    async fn jobs(&self, filter: &JobFilter) -> Result<Vec<JobRow>>;
+    /// Saves every field of the job if its version is still `row.version`; returns the row
+    /// with its new version.
+    async fn save_job(&self, row: &JobRow) -> Result<JobRow>;
+    /// Deletes a job; deletes its document row too when no other job uses it and returns its
+    /// folder so that the caller can remove the files.
+    async fn delete_job(&self, id: i64) -> Result<Option<String>>;
+    /// Claims the next due send job for `port`: in priority, then submit order; marks it
+    /// InProgress with a lease, counts the attempt and records it. None if nothing is due.
+    async fn claim_next(&self, rule: ClaimRule, port: &str, tsid: &str) -> Result<Option<JobRow>>;
+    /// The earliest time a queued, unpaused send job becomes due, ignoring the discount rule
+    /// for DiscountSend jobs when `discount_open` is false (they wait for the window).
+    async fn next_due(&self, discount_open: bool) -> Result<Option<Millis>>;
+    /// Whether a queued, unpaused DiscountSend job exists.
+    async fn discount_waiting(&self) -> Result<bool>;
+    /// Failed jobs that finished at or before `t`.
+    async fn failed_before(&self, t: Millis) -> Result<Vec<i64>>;
+    /// The earliest finish time of a failed job.
+    async fn oldest_failed(&self) -> Result<Option<Millis>>;
+
+    async fn attempts(&self, job_id: i64) -> Result<Vec<AttemptRow>>;
+    async fn finish_attempt(&self, a: &AttemptRow) -> Result<()>;
+    async fn set_attempt_tsid(&self, job_id: i64, number: u32, tsid: &str) -> Result<()>;
+
+    async fn ports(&self) -> Result<Vec<PortView>>;
+    /// Saves ports (all in one transaction, for renumbering).
+    async fn save_ports(&self, ports: &[PortView]) -> Result<()>;
+    async fn routing(&self, device_id: &str) -> Result<Vec<RoutingRow>>;
+    async fn save_routing(&self, r: &RoutingRow) -> Result<()>;
+
+    async fn append_events(&self, events: &[EventRow]) -> Result<()>;
+    async fn events_after(&self, id: i64, limit: u32) -> Result<Vec<EventRow>>;
+    async fn last_event_id(&self) -> Result<i64>;
+}
+
+/// Rows for unit tests.
+#[cfg(test)]
+pub mod tests_support {
+    use super::*;
+
+    /// A pending send job with one page.
+    pub fn job_row() -> JobRow {
+        JobRow {
+            id: 1,
+            version: 0,
+            job_type: JobType::Send,
+            owner: "admin".into(),
+            state: JobState::Pending,
+            paused: false,
+            device_status: ferrofax_api::DeviceStatus::Unknown,
+            document_id: 1,
+            page_count: 1,
+            pages_confirmed: 0,
+            current_page: 0,
+            fax_number: "100".into(),
+            recipient: Default::default(),
+            fields: Default::default(),
+            discount_send: false,
+            submitted_at: 0,
+            next_attempt_at: Some(0),
+            attempts: 0,
+            port: None,
+            detail: String::new(),
+            finished_at: None,
+            lease_until: None,
+            remote_ident: String::new(),
+            caller_id: String::new(),
+            csid: String::new(),
+            routing: String::new(),
+        }
+    }
+}

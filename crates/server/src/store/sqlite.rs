@@ -1,0 +1,655 @@
+//! The SQLite store: one file in the data directory, WAL journal, `synchronous = FULL` so that
+//! a commit is on disk when it returns. Writes go through a single connection (SQLite has one
+//! writer at a time; queuing them in the pool avoids lock-upgrade failures); reads use a pool.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use ferrofax_api::{DeviceStatus, JobState, JobType, PortView, ServerSettings};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::*;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// The embedded SQLite store.
+pub struct SqliteStore {
+    write: SqlitePool,
+    read: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let opts = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts.clone())
+            .await?;
+        MIGRATOR.run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts.read_only(true))
+            .await?;
+        Ok(SqliteStore { write, read })
+    }
+}
+
+const JOB_COLUMNS: &str = "id, version, job_type, owner, state, paused, device_status, document_id, \
+    page_count, pages_confirmed, current_page, fax_number, recipient, fields, discount_send, \
+    submitted_at, next_attempt_at, attempts, port, detail, finished_at, lease_until, remote_ident, \
+    caller_id, csid, routing, priority";
+
+fn job_type_str(t: JobType) -> &'static str {
+    match t {
+        JobType::Unknown => "unknown",
+        JobType::Send => "send",
+        JobType::Receive => "receive",
+        JobType::Routing => "routing",
+        JobType::FailReceive => "fail_receive",
+    }
+}
+
+fn parse_job_type(s: &str) -> JobType {
+    match s {
+        "send" => JobType::Send,
+        "receive" => JobType::Receive,
+        "routing" => JobType::Routing,
+        "fail_receive" => JobType::FailReceive,
+        _ => JobType::Unknown,
+    }
+}
+
+fn corrupt(what: &str, v: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} `{v}`"))
+}
+
+fn job_from_row(r: &SqliteRow) -> Result<JobRow> {
+    let state: String = r.try_get("state")?;
+    let status: String = r.try_get("device_status")?;
+    let recipient: String = r.try_get("recipient")?;
+    let fields: String = r.try_get("fields")?;
+    Ok(JobRow {
+        id: r.try_get("id")?,
+        version: r.try_get("version")?,
+        job_type: parse_job_type(&r.try_get::<String, _>("job_type")?),
+        owner: r.try_get("owner")?,
+        state: JobState::parse(&state).ok_or_else(|| corrupt("job state", &state))?,
+        paused: r.try_get("paused")?,
+        device_status: DeviceStatus::parse(&status)
+            .ok_or_else(|| corrupt("device status", &status))?,
+        document_id: r.try_get("document_id")?,
+        page_count: r.try_get::<i64, _>("page_count")? as u32,
+        pages_confirmed: r.try_get::<i64, _>("pages_confirmed")? as u32,
+        current_page: r.try_get::<i64, _>("current_page")? as u32,
+        fax_number: r.try_get("fax_number")?,
+        recipient: serde_json::from_str(&recipient)
+            .map_err(|e| corrupt("recipient", &e.to_string()))?,
+        fields: serde_json::from_str(&fields).map_err(|e| corrupt("fields", &e.to_string()))?,
+        discount_send: r.try_get("discount_send")?,
+        submitted_at: r.try_get("submitted_at")?,
+        next_attempt_at: r.try_get("next_attempt_at")?,
+        attempts: r.try_get::<i64, _>("attempts")? as u32,
+        port: r.try_get("port")?,
+        detail: r.try_get("detail")?,
+        finished_at: r.try_get("finished_at")?,
+        lease_until: r.try_get("lease_until")?,
+        remote_ident: r.try_get("remote_ident")?,
+        caller_id: r.try_get("caller_id")?,
+        csid: r.try_get("csid")?,
+        routing: r.try_get("routing")?,
+    })
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("serializable")
+}
+
+/// Binds the job's columns (all but id and version) in `JOB_COLUMNS` order.
+fn bind_job<'q>(
+    q: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments>,
+    j: &'q JobRow,
+) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments> {
+    q.bind(job_type_str(j.job_type))
+        .bind(&j.owner)
+        .bind(j.state.as_str())
+        .bind(j.paused)
+        .bind(j.device_status.as_str())
+        .bind(j.document_id)
+        .bind(j.page_count as i64)
+        .bind(j.pages_confirmed as i64)
+        .bind(j.current_page as i64)
+        .bind(&j.fax_number)
+        .bind(json(&j.recipient))
+        .bind(json(&j.fields))
+        .bind(j.discount_send)
+        .bind(j.submitted_at)
+        .bind(j.next_attempt_at)
+        .bind(j.attempts as i64)
+        .bind(&j.port)
+        .bind(&j.detail)
+        .bind(j.finished_at)
+        .bind(j.lease_until)
+        .bind(&j.remote_ident)
+        .bind(&j.caller_id)
+        .bind(&j.csid)
+        .bind(&j.routing)
+        .bind(j.fields.priority.rank())
+}
+
+const QUEUED: &str = "state IN ('pending', 'retrying') AND paused = 0 AND job_type = 'send'";
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn load_settings(&self) -> Result<Option<ServerSettings>> {
+        let v: Option<String> =
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'server'")
+                .fetch_optional(&self.read)
+                .await?;
+        v.map(|v| serde_json::from_str(&v).map_err(|e| corrupt("settings", &e.to_string())))
+            .transpose()
+    }
+
+    async fn save_settings(&self, s: &ServerSettings) -> Result<()> {
+        sqlx::query("INSERT INTO settings (key, value) VALUES ('server', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(json(s))
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_user(&self, name: &str, role: &str, now: Millis) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO users (name, role, created_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(role)
+        .bind(now)
+        .fetch_one(&self.write)
+        .await?)
+    }
+
+    async fn user_by_name(&self, name: &str) -> Result<Option<UserRow>> {
+        let r = sqlx::query("SELECT id, name, role FROM users WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.read)
+            .await?;
+        r.map(|r| {
+            Ok(UserRow {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                role: r.try_get("role")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn list_users(&self) -> Result<Vec<UserRow>> {
+        let rows = sqlx::query("SELECT id, name, role FROM users ORDER BY id")
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UserRow {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    role: r.try_get("role")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_token(&self, user_id: i64, hash: &str, label: &str, now: Millis) -> Result<()> {
+        sqlx::query("INSERT INTO tokens (hash, user_id, label, created_at) VALUES (?, ?, ?, ?)")
+            .bind(hash)
+            .bind(user_id)
+            .bind(label)
+            .bind(now)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn user_by_token(&self, hash: &str) -> Result<Option<UserRow>> {
+        let r = sqlx::query("SELECT u.id, u.name, u.role FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?")
+            .bind(hash)
+            .fetch_optional(&self.read)
+            .await?;
+        r.map(|r| {
+            Ok(UserRow {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                role: r.try_get("role")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn create_jobs(
+        &self,
+        doc: &DocumentRow,
+        jobs: &[JobRow],
+        idempotency: Option<&IdempotencyKey>,
+    ) -> Result<(i64, Vec<i64>)> {
+        let mut tx = self.write.begin().await?;
+        let doc_id: i64 = sqlx::query_scalar(
+            "INSERT INTO documents (dir, name, page_count, size_bytes, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&doc.dir)
+        .bind(&doc.name)
+        .bind(doc.page_count as i64)
+        .bind(doc.size_bytes as i64)
+        .bind(&doc.sha256)
+        .bind(doc.created_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        let sql = format!(
+            "INSERT INTO jobs ({}) VALUES ({}) RETURNING id",
+            &JOB_COLUMNS["id, version, ".len()..],
+            vec!["?"; 25].join(", ")
+        );
+        let mut ids = Vec::with_capacity(jobs.len());
+        for j in jobs {
+            let mut j = j.clone();
+            j.document_id = doc_id;
+            let id: i64 = bind_job(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), &j)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+            ids.push(id);
+        }
+        if let Some(k) = idempotency {
+            sqlx::query("INSERT INTO idempotency (owner, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)")
+                .bind(&k.owner)
+                .bind(&k.key)
+                .bind(&k.request_hash)
+                .bind(json(&(doc_id, &ids)))
+                .bind(doc.created_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok((doc_id, ids))
+    }
+
+    async fn idempotency(&self, owner: &str, key: &str) -> Result<Option<IdempotentOutcome>> {
+        let r = sqlx::query(
+            "SELECT request_hash, response FROM idempotency WHERE owner = ? AND key = ?",
+        )
+        .bind(owner)
+        .bind(key)
+        .fetch_optional(&self.write)
+        .await?;
+        r.map(|r| {
+            let response: String = r.try_get("response")?;
+            let (document_id, job_ids): (i64, Vec<i64>) = serde_json::from_str(&response)
+                .map_err(|e| corrupt("idempotency", &e.to_string()))?;
+            Ok(IdempotentOutcome {
+                request_hash: r.try_get("request_hash")?,
+                document_id,
+                job_ids,
+            })
+        })
+        .transpose()
+    }
+
+    async fn document(&self, id: i64) -> Result<Option<DocumentRow>> {
+        let r = sqlx::query("SELECT id, dir, name, page_count, size_bytes, sha256, created_at FROM documents WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        r.map(|r| {
+            Ok(DocumentRow {
+                id: r.try_get("id")?,
+                dir: r.try_get("dir")?,
+                name: r.try_get("name")?,
+                page_count: r.try_get::<i64, _>("page_count")? as u32,
+                size_bytes: r.try_get::<i64, _>("size_bytes")? as u64,
+                sha256: r.try_get("sha256")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn document_dirs(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT dir FROM documents")
+            .fetch_all(&self.read)
+            .await?)
+    }
+
+    async fn job(&self, id: i64) -> Result<Option<JobRow>> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?");
+        let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        r.as_ref().map(job_from_row).transpose()
+    }
+
+    async fn jobs(&self, f: &JobFilter) -> Result<Vec<JobRow>> {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("SELECT {JOB_COLUMNS} FROM jobs WHERE 1 = 1"));
+        if !f.states.is_empty() {
+            q.push(" AND state IN (");
+            let mut sep = q.separated(", ");
+            for s in &f.states {
+                sep.push_bind(s.as_str());
+            }
+            q.push(")");
+        }
+        if !f.types.is_empty() {
+            q.push(" AND job_type IN (");
+            let mut sep = q.separated(", ");
+            for t in &f.types {
+                sep.push_bind(job_type_str(*t));
+            }
+            q.push(")");
+        }
+        if let Some(o) = &f.owner {
+            q.push(" AND owner = ").push_bind(o.clone());
+        }
+        if let Some(b) = f.before {
+            q.push(" AND id < ").push_bind(b);
+        }
+        q.push(" ORDER BY id DESC LIMIT ")
+            .push_bind(f.limit.max(1) as i64);
+        let rows = q.build().fetch_all(&self.read).await?;
+        rows.iter().map(job_from_row).collect()
+    }
+
+    async fn save_job(&self, j: &JobRow) -> Result<JobRow> {
+        let sets: Vec<String> = JOB_COLUMNS
+            .split(", ")
+            .skip(2)
+            .map(|c| format!("{c} = ?"))
+            .collect();
+        let sql = format!(
+            "UPDATE jobs SET version = version + 1, {} WHERE id = ? AND version = ?",
+            sets.join(", ")
+        );
+        let done = bind_job(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), j)
+            .bind(j.id)
+            .bind(j.version)
+            .execute(&self.write)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        Ok(JobRow {
+            version: j.version + 1,
+            ..j.clone()
+        })
+    }
+
+    async fn delete_job(&self, id: i64) -> Result<Option<String>> {
+        let mut tx = self.write.begin().await?;
+        let doc: Option<i64> =
+            sqlx::query_scalar("DELETE FROM jobs WHERE id = ? RETURNING document_id")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let mut dir = None;
+        if let Some(doc) = doc {
+            let users: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE document_id = ?")
+                .bind(doc)
+                .fetch_one(&mut *tx)
+                .await?;
+            if users == 0 {
+                dir = sqlx::query_scalar("DELETE FROM documents WHERE id = ? RETURNING dir")
+                    .bind(doc)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(dir)
+    }
+
+    async fn claim_next(&self, rule: ClaimRule, port: &str, tsid: &str) -> Result<Option<JobRow>> {
+        let mut tx = self.write.begin().await?;
+        let sql = format!(
+            "UPDATE jobs SET version = version + 1, state = 'in_progress', device_status = 'dialing', \
+             port = ?, lease_until = ?, attempts = attempts + 1, current_page = 0, detail = '' \
+             WHERE id = (SELECT id FROM jobs WHERE {QUEUED} AND next_attempt_at <= ? \
+                         AND (discount_send = 0 OR ?) ORDER BY priority, id LIMIT 1) \
+             RETURNING {JOB_COLUMNS}"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(port)
+            .bind(rule.lease_until)
+            .bind(rule.now)
+            .bind(rule.discount_open)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let job = job_from_row(&row)?;
+        sqlx::query("INSERT INTO attempts (job_id, number, port, started_at, tsid, pages_confirmed) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(job.id)
+            .bind(job.attempts as i64)
+            .bind(port)
+            .bind(rule.now)
+            .bind(tsid)
+            .bind(job.pages_confirmed as i64)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(job))
+    }
+
+    async fn next_due(&self, discount_open: bool) -> Result<Option<Millis>> {
+        let sql = format!(
+            "SELECT min(next_attempt_at) FROM jobs WHERE {QUEUED} AND (discount_send = 0 OR ?)"
+        );
+        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(discount_open)
+            .fetch_one(&self.read)
+            .await?)
+    }
+
+    async fn discount_waiting(&self) -> Result<bool> {
+        let sql =
+            format!("SELECT EXISTS (SELECT 1 FROM jobs WHERE {QUEUED} AND discount_send = 1)");
+        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+            .fetch_one(&self.read)
+            .await?)
+    }
+
+    async fn failed_before(&self, t: Millis) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar("SELECT id FROM jobs WHERE state IN ('failed', 'retries_exceeded') AND finished_at <= ?")
+            .bind(t)
+            .fetch_all(&self.read)
+            .await?)
+    }
+
+    async fn oldest_failed(&self) -> Result<Option<Millis>> {
+        Ok(sqlx::query_scalar(
+            "SELECT min(finished_at) FROM jobs WHERE state IN ('failed', 'retries_exceeded')",
+        )
+        .fetch_one(&self.read)
+        .await?)
+    }
+
+    async fn attempts(&self, job_id: i64) -> Result<Vec<AttemptRow>> {
+        let rows = sqlx::query("SELECT * FROM attempts WHERE job_id = ? ORDER BY id")
+            .bind(job_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AttemptRow {
+                    job_id: r.try_get("job_id")?,
+                    number: r.try_get::<i64, _>("number")? as u32,
+                    port: r.try_get("port")?,
+                    started_at: r.try_get("started_at")?,
+                    ended_at: r.try_get("ended_at")?,
+                    result: r.try_get("result")?,
+                    detail: r.try_get("detail")?,
+                    pages_confirmed: r.try_get::<i64, _>("pages_confirmed")? as u32,
+                    remote_ident: r.try_get("remote_ident")?,
+                    tsid: r.try_get("tsid")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn finish_attempt(&self, a: &AttemptRow) -> Result<()> {
+        sqlx::query("UPDATE attempts SET ended_at = ?, result = ?, detail = ?, pages_confirmed = ?, remote_ident = ? WHERE job_id = ? AND number = ? AND ended_at IS NULL")
+            .bind(a.ended_at)
+            .bind(&a.result)
+            .bind(&a.detail)
+            .bind(a.pages_confirmed as i64)
+            .bind(&a.remote_ident)
+            .bind(a.job_id)
+            .bind(a.number as i64)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_attempt_tsid(&self, job_id: i64, number: u32, tsid: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE attempts SET tsid = ? WHERE job_id = ? AND number = ? AND ended_at IS NULL",
+        )
+        .bind(tsid)
+        .bind(job_id)
+        .bind(number as i64)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn ports(&self) -> Result<Vec<PortView>> {
+        let rows = sqlx::query("SELECT * FROM ports ORDER BY priority, device_id")
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PortView {
+                    device_id: r.try_get("device_id")?,
+                    name: r.try_get("name")?,
+                    driver: r.try_get("driver")?,
+                    rings: r.try_get::<i64, _>("rings")? as u32,
+                    csid: r.try_get("csid")?,
+                    tsid: r.try_get("tsid")?,
+                    send: r.try_get("send")?,
+                    receive: r.try_get("receive")?,
+                    priority: r.try_get::<i64, _>("priority")? as u32,
+                    can_modify: false,
+                })
+            })
+            .collect()
+    }
+
+    async fn save_ports(&self, ports: &[PortView]) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        for p in ports {
+            sqlx::query(
+                "INSERT INTO ports (device_id, name, driver, rings, csid, tsid, send, receive, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (device_id) DO UPDATE SET name = excluded.name, driver = excluded.driver, rings = excluded.rings, \
+                 csid = excluded.csid, tsid = excluded.tsid, send = excluded.send, receive = excluded.receive, priority = excluded.priority",
+            )
+            .bind(&p.device_id)
+            .bind(&p.name)
+            .bind(&p.driver)
+            .bind(p.rings as i64)
+            .bind(&p.csid)
+            .bind(&p.tsid)
+            .bind(p.send)
+            .bind(p.receive)
+            .bind(p.priority as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn routing(&self, device_id: &str) -> Result<Vec<RoutingRow>> {
+        let rows = sqlx::query("SELECT * FROM routing_methods WHERE device_id = ?")
+            .bind(device_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RoutingRow {
+                    device_id: r.try_get("device_id")?,
+                    function_name: r.try_get("function_name")?,
+                    enable: r.try_get("enable")?,
+                    routing_data: r.try_get("routing_data")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn save_routing(&self, r: &RoutingRow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO routing_methods (device_id, function_name, enable, routing_data) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (device_id, function_name) DO UPDATE SET enable = excluded.enable, routing_data = excluded.routing_data",
+        )
+        .bind(&r.device_id)
+        .bind(&r.function_name)
+        .bind(r.enable)
+        .bind(&r.routing_data)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn append_events(&self, events: &[EventRow]) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write.begin().await?;
+        for e in events {
+            sqlx::query("INSERT OR IGNORE INTO events (id, at, owner, body) VALUES (?, ?, ?, ?)")
+                .bind(e.id)
+                .bind(e.at)
+                .bind(&e.owner)
+                .bind(&e.body)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn events_after(&self, id: i64, limit: u32) -> Result<Vec<EventRow>> {
+        let rows =
+            sqlx::query("SELECT id, at, owner, body FROM events WHERE id > ? ORDER BY id LIMIT ?")
+                .bind(id)
+                .bind(limit as i64)
+                .fetch_all(&self.read)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(EventRow {
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    owner: r.try_get("owner")?,
+                    body: r.try_get("body")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn last_event_id(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM events")
+                .fetch_one(&self.write)
+                .await?,
+        )
+    }
+}

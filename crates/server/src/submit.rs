@@ -1,0 +1,396 @@
+//! Submitting faxes and acting on jobs: `POST /v1/jobs` (with Idempotency-Key), the job
+//! commands and the job and inbox lists.
+
+use ferrofax_api::validate;
+use ferrofax_api::{
+    DeviceStatus, JobCommand, JobList, JobState, JobType, JobView, Problem, ProblemType,
+    SubmitRequest, SubmitResponse,
+};
+use ferrofax_image::FaxMetadata;
+use sha2::{Digest, Sha256};
+
+use crate::auth::Caller;
+use crate::documents::{IngestError, ingest};
+use crate::jobs::{self, Effect};
+use crate::service::{ApiResult, Core, internal, not_found};
+use crate::store::{DocumentRow, IdempotencyKey, JobFilter, JobRow};
+
+/// An upload as the HTTP layer received it.
+pub struct Upload {
+    pub request: SubmitRequest,
+    pub document: Vec<u8>,
+    pub document_name: String,
+    /// A personal cover page sent with the job.
+    pub coverpage: Option<Vec<u8>>,
+    pub idempotency_key: Option<String>,
+}
+
+fn invalid(field: &str, detail: impl Into<String>) -> Problem {
+    Problem::new(ProblemType::InvalidValue, detail).with_field(field)
+}
+
+impl Core {
+    /// Queues a fax: one job per recipient, answered only once stored durably.
+    pub async fn submit(&self, caller: &Caller, up: Upload) -> ApiResult<SubmitResponse> {
+        let req = &up.request;
+        let recipients = req.all_recipients();
+        if !req.recipients.is_empty() && !req.recipient.fax_number.is_empty() {
+            return Err(invalid(
+                "recipients",
+                "give either fax_number or recipients, not both",
+            ));
+        }
+        if recipients.is_empty() {
+            return Err(invalid(
+                "fax_number",
+                "no recipient: give fax_number or recipients",
+            ));
+        }
+        if recipients.len() > self.config.limits.max_recipients {
+            return Err(Problem::new(
+                ProblemType::TooLarge,
+                format!(
+                    "{} recipients; the configured limit is {}",
+                    recipients.len(),
+                    self.config.limits.max_recipients
+                ),
+            ));
+        }
+        for (i, r) in recipients.iter().enumerate() {
+            validate::fax_number(&r.fax_number).map_err(|e| {
+                invalid(
+                    if req.recipients.is_empty() {
+                        "fax_number".into()
+                    } else {
+                        format!("recipients[{i}].fax_number")
+                    }
+                    .as_str(),
+                    e,
+                )
+            })?;
+        }
+        validate::identifier("tsid", &req.doc.tsid).map_err(|e| invalid("tsid", e))?;
+        self.check_coverpage(req, up.coverpage.is_some())?;
+
+        let request_hash = {
+            let mut h = Sha256::new();
+            h.update(serde_json::to_vec(req).expect("serializable"));
+            h.update(Sha256::digest(&up.document));
+            hex::encode(h.finalize())
+        };
+        let idem = match &up.idempotency_key {
+            Some(k) if k.is_empty() || k.len() > 200 => {
+                return Err(invalid(
+                    "Idempotency-Key",
+                    "an Idempotency-Key must be 1–200 characters",
+                ));
+            }
+            Some(k) => {
+                if let Some(done) = self.store.idempotency(&caller.user, k).await? {
+                    return self.replay(done, &request_hash).await;
+                }
+                Some(IdempotencyKey {
+                    owner: caller.user.clone(),
+                    key: k.clone(),
+                    request_hash: request_hash.clone(),
+                })
+            }
+            None => None,
+        };
+
+        let limits = self.config.limits.clone();
+        let document = up.document;
+        let pages = tokio::task::spawn_blocking(move || ingest(&document, &limits))
+            .await
+            .map_err(internal)?
+            .map_err(|e| match e {
+                IngestError::Unsupported(m) => {
+                    Problem::new(ProblemType::UnsupportedFormat, m).with_field("document")
+                }
+                IngestError::Bad(m) => {
+                    Problem::new(ProblemType::BadDocument, m).with_field("document")
+                }
+                IngestError::Limit(m) => {
+                    Problem::new(ProblemType::TooLarge, m).with_field("document")
+                }
+            })?;
+        let now = self.now();
+        let meta = FaxMetadata {
+            description: format!("{} submitted by {}", up.document_name, caller.user),
+            software: format!("ferrofax {}", env!("CARGO_PKG_VERSION")),
+            sender_name: req.doc.sender_name.clone(),
+            ..Default::default()
+        };
+        let docs = self.docs.clone();
+        let page_count = pages.len() as u32;
+        let written = tokio::task::spawn_blocking(move || docs.write(&pages, &meta))
+            .await
+            .map_err(internal)?
+            .map_err(internal)?;
+        let doc = DocumentRow {
+            id: 0,
+            dir: written.dir.clone(),
+            name: up.document_name.clone(),
+            page_count,
+            size_bytes: written.size_bytes,
+            sha256: written.sha256,
+            created_at: now,
+        };
+        let rows: Vec<JobRow> = recipients
+            .iter()
+            .map(|r| JobRow {
+                id: 0,
+                version: 0,
+                job_type: JobType::Send,
+                owner: caller.user.clone(),
+                state: JobState::Pending,
+                paused: false,
+                device_status: DeviceStatus::Unknown,
+                document_id: 0,
+                page_count,
+                pages_confirmed: 0,
+                current_page: 0,
+                fax_number: r.fax_number.trim().to_string(),
+                recipient: (*r).clone(),
+                fields: req.doc.clone(),
+                discount_send: req.doc.discount_send,
+                submitted_at: now,
+                next_attempt_at: Some(now),
+                attempts: 0,
+                port: None,
+                detail: String::new(),
+                finished_at: None,
+                lease_until: None,
+                remote_ident: String::new(),
+                caller_id: String::new(),
+                csid: String::new(),
+                routing: String::new(),
+            })
+            .collect();
+        let created = self.store.create_jobs(&doc, &rows, idem.as_ref()).await;
+        let (document_id, job_ids) = match created {
+            Ok(v) => v,
+            Err(e) => {
+                self.docs.remove(&written.dir);
+                // The same key may have been committed by a concurrent request meanwhile.
+                if let Some(k) = &idem {
+                    if let Some(done) = self.store.idempotency(&k.owner, &k.key).await? {
+                        return self.replay(done, &request_hash).await;
+                    }
+                }
+                return Err(e.into());
+            }
+        };
+        for (id, mut row) in job_ids.iter().zip(rows) {
+            row.id = *id;
+            row.document_id = document_id;
+            self.publish_job(&row);
+        }
+        self.wake.notify_one();
+        Ok(SubmitResponse {
+            job_ids,
+            document_id,
+            page_count,
+        })
+    }
+
+    async fn replay(
+        &self,
+        done: crate::store::IdempotentOutcome,
+        request_hash: &str,
+    ) -> ApiResult<SubmitResponse> {
+        if done.request_hash != request_hash {
+            return Err(Problem::new(
+                ProblemType::IdempotencyConflict,
+                "this Idempotency-Key was used before with a different request",
+            ));
+        }
+        let page_count = self
+            .store
+            .document(done.document_id)
+            .await?
+            .map(|d| d.page_count)
+            .unwrap_or(0);
+        Ok(SubmitResponse {
+            job_ids: done.job_ids,
+            document_id: done.document_id,
+            page_count,
+        })
+    }
+
+    fn check_coverpage(&self, req: &SubmitRequest, personal_uploaded: bool) -> ApiResult<()> {
+        let d = &req.doc;
+        if !d.send_coverpage {
+            return Ok(());
+        }
+        if !d.server_coverpage && self.settings().server_coverpage {
+            return Err(Problem::new(
+                ProblemType::InvalidValue,
+                "this server allows only its common cover pages (ServerCoverpage is on); set server_coverpage and name one",
+            )
+            .with_field("server_coverpage"));
+        }
+        if d.server_coverpage {
+            let name = d.coverpage_name.as_str();
+            let ok = !name.is_empty() && !name.contains('/') && !name.starts_with('.');
+            if !ok || !self.data_dir.join("coverpages").join(name).is_file() {
+                return Err(invalid(
+                    "coverpage_name",
+                    format!("the server has no common cover page `{name}`"),
+                ));
+            }
+        } else if !personal_uploaded {
+            return Err(invalid(
+                "coverpage",
+                "a personal cover page must be uploaded as the multipart part `coverpage`",
+            ));
+        }
+        Err(Problem::new(
+            ProblemType::UnsupportedFormat,
+            "cover pages are rendered from the imaging release on; send without send_coverpage for now",
+        )
+        .with_field("send_coverpage"))
+    }
+
+    /// A job as the caller may see it.
+    pub async fn get_job(&self, caller: &Caller, id: i64) -> ApiResult<JobView> {
+        Ok(self.view(&self.job_for(caller, id).await?))
+    }
+
+    /// Lists jobs newest first. Users see only their own outgoing jobs.
+    pub async fn list_jobs(&self, caller: &Caller, mut filter: JobFilter) -> ApiResult<JobList> {
+        if !caller.admin {
+            if filter.owner.as_deref().is_some_and(|o| o != caller.user) {
+                return Err(crate::service::forbidden(
+                    "a user may list only their own jobs",
+                ));
+            }
+            filter.owner = Some(caller.user.clone());
+            filter.types = vec![JobType::Send];
+        }
+        filter.limit = filter.limit.clamp(1, 1000);
+        let rows = self.store.jobs(&filter).await?;
+        let next_after = (rows.len() as u32 == filter.limit)
+            .then(|| rows.last().map(|r| r.id))
+            .flatten();
+        Ok(JobList {
+            jobs: rows.iter().map(|r| self.view(r)).collect(),
+            next_after,
+        })
+    }
+
+    /// Applies a command to a job (the state rules of `jobs::decide`).
+    pub async fn command(
+        &self,
+        caller: &Caller,
+        id: i64,
+        cmd: JobCommand,
+    ) -> ApiResult<Option<JobView>> {
+        let row = self.job_for(caller, id).await?;
+        if row.job_type != JobType::Send && !caller.admin {
+            return Err(crate::service::forbidden(
+                "only an administrator may change received faxes",
+            ));
+        }
+        let now = self.now();
+        let mut refusal = None;
+        let mut effect = None;
+        let saved = self
+            .modify_job(id, |r| {
+                match jobs::decide(r.job_type, r.state, r.paused, cmd) {
+                    Ok(Effect::Delete) => {
+                        effect = Some(Effect::Delete);
+                        false
+                    }
+                    Ok(e) => {
+                        jobs::apply(r, e, now);
+                        effect = Some(e);
+                        true
+                    }
+                    Err(why) => {
+                        refusal = Some(why);
+                        false
+                    }
+                }
+            })
+            .await?
+            .ok_or_else(|| not_found(&format!("job {id}")))?;
+        if let Some(why) = refusal {
+            return Err(Problem::new(
+                ProblemType::InvalidState,
+                format!("job {id}: {why}"),
+            ));
+        }
+        match effect {
+            Some(Effect::Delete) => {
+                self.delete_job(id).await?;
+                Ok(None)
+            }
+            Some(Effect::CancelOnLine) => {
+                if let Some(t) = self.on_line.lock().expect("on_line").get(&id) {
+                    t.cancel();
+                }
+                Ok(Some(self.view(&saved)))
+            }
+            _ => {
+                self.wake.notify_one();
+                Ok(Some(self.view(&saved)))
+            }
+        }
+    }
+
+    /// Deletes a job row and, when no other job uses it, its document.
+    pub async fn delete_job(&self, id: i64) -> ApiResult<()> {
+        if let Some(dir) = self.store.delete_job(id).await? {
+            self.docs.remove(&dir);
+        }
+        self.events.publish(
+            self.now(),
+            None,
+            ferrofax_api::EventBody::JobRemoved { job_id: id },
+        );
+        Ok(())
+    }
+
+    /// The single-page TIFF of page `n` (1-based) of a job's document.
+    pub async fn page(&self, caller: &Caller, id: i64, n: u32) -> ApiResult<Vec<u8>> {
+        let row = self.job_for(caller, id).await?;
+        if n == 0 || n > row.page_count {
+            return Err(not_found(&format!(
+                "page {n} of job {id} (it has {} pages)",
+                row.page_count
+            )));
+        }
+        let doc = self
+            .store
+            .document(row.document_id)
+            .await?
+            .ok_or_else(|| not_found("the job's document"))?;
+        let docs = self.docs.clone();
+        tokio::task::spawn_blocking(move || docs.page_file(&doc.dir, n))
+            .await
+            .map_err(internal)?
+            .map_err(internal)
+    }
+
+    /// A received fax as one multi-page TIFF with its metadata.
+    pub async fn received_document(&self, id: i64) -> ApiResult<Vec<u8>> {
+        let row = self
+            .store
+            .job(id)
+            .await?
+            .filter(|r| r.job_type != JobType::Send)
+            .ok_or_else(|| not_found(&format!("received fax {id}")))?;
+        let doc = self
+            .store
+            .document(row.document_id)
+            .await?
+            .ok_or_else(|| not_found("the fax's document"))?;
+        let meta = crate::archive::received_metadata(&row);
+        let docs = self.docs.clone();
+        tokio::task::spawn_blocking(move || docs.merged(&doc.dir, doc.page_count, &meta))
+            .await
+            .map_err(internal)?
+            .map_err(internal)
+    }
+}
