@@ -309,7 +309,7 @@ fn raw_strip(
         for (d, s) in row.iter_mut().zip(src) {
             *d = if black_is_zero { !s } else { *s };
         }
-        if width % 8 != 0 {
+        if !width.is_multiple_of(8) {
             let last = row.len() - 1;
             row[last] &= 0xffu8 << (8 - width % 8);
         }

@@ -286,7 +286,7 @@ mod tests {
         .unwrap();
         c.validate().unwrap();
         assert_eq!(c.limits.max_pages, 10);
-        assert_eq!(c.effective_lines()[1].send, false);
+        assert!(!c.effective_lines()[1].send);
         assert!(toml::from_str::<Config>("colour = true").is_err());
         let bad: Config = toml::from_str("time_zone = \"Mars/Olympus\"").unwrap();
         assert!(bad.validate().is_err());

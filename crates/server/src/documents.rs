@@ -216,10 +216,10 @@ impl DocStore {
         if dir.is_empty() || dir.contains('/') || dir.contains("..") {
             return;
         }
-        if let Err(e) = std::fs::remove_dir_all(self.root.join(dir)) {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                tracing::warn!(dir, error = %e, "could not remove document files");
-            }
+        if let Err(e) = std::fs::remove_dir_all(self.root.join(dir))
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(dir, error = %e, "could not remove document files");
         }
     }
 

@@ -173,10 +173,10 @@ impl Core {
             Err(e) => {
                 self.docs.remove(&written.dir);
                 // The same key may have been committed by a concurrent request meanwhile.
-                if let Some(k) = &idem {
-                    if let Some(done) = self.store.idempotency(&k.owner, &k.key).await? {
-                        return self.replay(done, &request_hash).await;
-                    }
+                if let Some(k) = &idem
+                    && let Some(done) = self.store.idempotency(&k.owner, &k.key).await?
+                {
+                    return self.replay(done, &request_hash).await;
                 }
                 return Err(e.into());
             }
