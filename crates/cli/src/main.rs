@@ -1,1 +1,93 @@
-fn main() {}
+//! `fax`: the ferrofax command line. Talks to faxd through `ferrofax-client`; on the server's
+//! own machine it finds faxd and its admin token without flags.
+
+mod connect;
+mod jobs;
+mod output;
+mod send;
+mod server;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "fax",
+    version,
+    about = "Send and manage faxes on a ferrofax server"
+)]
+pub struct Cli {
+    /// Server URL (default: the local faxd, found through its data directory).
+    #[arg(long, env = "FAX_URL", global = true)]
+    url: Option<String>,
+    /// Bearer token (default: the local faxd's admin token, when readable).
+    #[arg(long, env = "FAX_TOKEN", global = true, hide_env_values = true)]
+    token: Option<String>,
+    /// The local faxd's data directory, to find it and its admin token.
+    #[arg(long, env = "FAXD_DATA_DIR", global = true)]
+    data_dir: Option<std::path::PathBuf>,
+    /// Print JSON for scripts instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The server's settings (FaxServer properties).
+    Server {
+        #[command(subcommand)]
+        action: server::ServerAction,
+    },
+    /// Send a document to one or more numbers.
+    Send(send::SendArgs),
+    /// List jobs.
+    Jobs(jobs::JobsArgs),
+    /// Show or act on one job.
+    Job {
+        #[command(subcommand)]
+        action: jobs::JobAction,
+    },
+    /// List the fax lines.
+    Ports,
+    /// Show or change one fax line.
+    Port {
+        #[command(subcommand)]
+        action: server::PortAction,
+    },
+    /// Received faxes.
+    Inbox {
+        #[command(subcommand)]
+        action: Option<jobs::InboxAction>,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let code = match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("fax: {e:#}");
+            1
+        }
+    };
+    std::process::exit(code);
+}
+
+async fn run(cli: Cli) -> anyhow::Result<i32> {
+    let server = connect::connect(&cli).await?;
+    let json = cli.json;
+    match cli.command {
+        Command::Server { action } => server::server(&server, action, json).await,
+        Command::Send(args) => send::send(&server, args, json).await,
+        Command::Jobs(args) => jobs::list(&server, args, json).await,
+        Command::Job { action } => jobs::job(&server, action, json).await,
+        Command::Ports => server::ports(&server, json).await,
+        Command::Port { action } => server::port(&server, action, json).await,
+        Command::Inbox { action } => jobs::inbox(&server, action, json).await,
+    }
+}

@@ -1,0 +1,216 @@
+//! `fax jobs`, `fax job …`, `fax inbox …`.
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use ferrofax_client::{FaxServer, JobCommand, JobView};
+
+use crate::output::{fields, json, table, time};
+
+#[derive(Args)]
+pub struct JobsArgs {
+    /// Only these states (comma-separated: pending,in_progress,retrying,completed,…).
+    #[arg(long)]
+    state: Option<String>,
+    /// Only these types (send, receive, routing, fail_receive).
+    #[arg(long = "type")]
+    job_type: Option<String>,
+    /// Only this user's jobs (admins).
+    #[arg(long)]
+    owner: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum JobAction {
+    /// Everything about a job.
+    Show {
+        id: i64,
+    },
+    Pause {
+        id: i64,
+    },
+    Resume {
+        id: i64,
+    },
+    /// Cancel a queued job, or end the call of one in progress.
+    Cancel {
+        id: i64,
+    },
+    /// Queue an ended job again as a fresh attempt.
+    Restart {
+        id: i64,
+    },
+    /// Delete an ended job and its files.
+    Delete {
+        id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum InboxAction {
+    /// Save a received fax as a TIFF file.
+    Get {
+        id: i64,
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+    },
+}
+
+pub async fn list(s: &FaxServer, a: JobsArgs, as_json: bool) -> anyhow::Result<i32> {
+    let mut q = Vec::new();
+    if let Some(v) = a.state {
+        q.push(format!("state={v}"));
+    }
+    if let Some(v) = a.job_type {
+        q.push(format!("type={v}"));
+    }
+    if let Some(v) = a.owner {
+        q.push(format!("owner={v}"));
+    }
+    let jobs = s.jobs_where(&q.join("&")).await?;
+    if as_json {
+        return json(&jobs.iter().map(|j| j.view().clone()).collect::<Vec<_>>()).map(|_| 0);
+    }
+    let rows = jobs
+        .iter()
+        .map(|j| {
+            vec![
+                j.job_id.to_string(),
+                format!("{:?}", j.job_type).to_lowercase(),
+                j.user_name.clone(),
+                j.fax_number.clone(),
+                j.status_text.clone(),
+                format!("{}/{}", j.pages_confirmed, j.page_count),
+                j.attempts.to_string(),
+                time(j.next_attempt_at),
+                j.detail.clone(),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "ID", "TYPE", "USER", "NUMBER", "STATUS", "PAGES", "TRIES", "NEXT", "DETAIL",
+        ],
+        rows,
+    );
+    Ok(0)
+}
+
+pub fn show(j: &JobView) {
+    fields(&[
+        ("job", j.job_id.to_string()),
+        ("type", format!("{:?}", j.job_type).to_lowercase()),
+        ("user", j.user_name.clone()),
+        ("status", j.status_text.clone()),
+        ("device status", j.device_status.as_str().to_string()),
+        ("number", j.fax_number.clone()),
+        ("recipient", j.recipient_name.clone()),
+        ("sender", j.sender_name.clone()),
+        (
+            "pages",
+            format!("{} confirmed of {}", j.pages_confirmed, j.page_count),
+        ),
+        (
+            "attempts",
+            format!("{} ({} retries left)", j.attempts, j.retries_left),
+        ),
+        ("line", j.port.clone().unwrap_or_default()),
+        ("remote", j.remote_ident.clone()),
+        ("submitted", time(Some(j.submitted_at))),
+        ("next attempt", time(j.next_attempt_at)),
+        ("finished", time(j.finished_at)),
+        ("detail", j.detail.clone()),
+        (
+            "allowed",
+            j.allowed_operations
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    ]);
+}
+
+pub async fn job(s: &FaxServer, action: JobAction, as_json: bool) -> anyhow::Result<i32> {
+    let (id, cmd) = match action {
+        JobAction::Show { id } => (id, None),
+        JobAction::Pause { id } => (id, Some(JobCommand::Pause)),
+        JobAction::Resume { id } => (id, Some(JobCommand::Resume)),
+        JobAction::Cancel { id } => (id, Some(JobCommand::Cancel)),
+        JobAction::Restart { id } => (id, Some(JobCommand::Restart)),
+        JobAction::Delete { id } => (id, Some(JobCommand::Delete)),
+    };
+    let mut j = s.job(id).await?;
+    if let Some(c) = cmd {
+        j.set_status(c).await?;
+        if c == JobCommand::Delete {
+            if !as_json {
+                println!("job {id} deleted");
+            }
+            return Ok(0);
+        }
+    }
+    if as_json {
+        json(j.view())?;
+    } else {
+        show(j.view());
+    }
+    Ok(0)
+}
+
+pub async fn inbox(
+    s: &FaxServer,
+    action: Option<InboxAction>,
+    as_json: bool,
+) -> anyhow::Result<i32> {
+    match action {
+        None => {
+            let faxes = s.inbox().await?;
+            if as_json {
+                return json(&faxes).map(|_| 0);
+            }
+            let rows = faxes
+                .iter()
+                .map(|f| {
+                    vec![
+                        f.job_id.to_string(),
+                        time(Some(f.received_at)),
+                        f.port.clone(),
+                        f.tsid.clone(),
+                        f.called_number.clone(),
+                        f.page_count.to_string(),
+                        format!("{:?}", f.job_type).to_lowercase(),
+                        f.routing.clone(),
+                    ]
+                })
+                .collect();
+            table(
+                &[
+                    "ID",
+                    "RECEIVED",
+                    "LINE",
+                    "FROM (TSID)",
+                    "CALLED",
+                    "PAGES",
+                    "TYPE",
+                    "ROUTING",
+                ],
+                rows,
+            );
+        }
+        Some(InboxAction::Get { id, output }) => {
+            let bytes = s.received_document(id).await?;
+            std::fs::write(&output, &bytes)
+                .with_context(|| format!("writing {}", output.display()))?;
+            if as_json {
+                json(&serde_json::json!({ "job_id": id, "path": output, "bytes": bytes.len() }))?;
+            } else {
+                println!(
+                    "saved fax {id} to {} ({} bytes)",
+                    output.display(),
+                    bytes.len()
+                );
+            }
+        }
+    }
+    Ok(0)
+}

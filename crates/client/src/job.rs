@@ -1,0 +1,71 @@
+//! FaxJob: a job of the queue, refreshed on demand, and its commands.
+
+use ferrofax_api::{JobCommand, JobView};
+use reqwest::Method;
+
+use crate::server::{check, decode};
+use crate::{FaxServer, Result};
+
+/// A job. Its fields (those of [`JobView`]) are a snapshot; [`FaxJob::refresh`] renews them.
+#[derive(Debug, Clone)]
+pub struct FaxJob {
+    server: FaxServer,
+    view: JobView,
+}
+
+impl std::ops::Deref for FaxJob {
+    type Target = JobView;
+    fn deref(&self) -> &JobView {
+        &self.view
+    }
+}
+
+impl FaxJob {
+    pub(crate) fn new(server: FaxServer, view: JobView) -> Self {
+        FaxJob { server, view }
+    }
+
+    /// The snapshot as a plain value.
+    pub fn view(&self) -> &JobView {
+        &self.view
+    }
+
+    /// Reads the job's current state from the server.
+    pub async fn refresh(&mut self) -> Result<()> {
+        self.view = self
+            .server
+            .get(&format!("/v1/jobs/{}", self.view.job_id))
+            .await?;
+        Ok(())
+    }
+
+    /// Pause, Resume, Cancel or Restart (FaxJob.SetStatus); Delete removes an ended job. The
+    /// snapshot is renewed from the answer.
+    pub async fn set_status(&mut self, command: JobCommand) -> Result<()> {
+        let id = self.view.job_id;
+        if command == JobCommand::Delete {
+            check(
+                self.server
+                    .request(Method::DELETE, &format!("/v1/jobs/{id}"))?
+                    .send()
+                    .await?,
+            )
+            .await?;
+            return Ok(());
+        }
+        let resp = self
+            .server
+            .request(Method::POST, &format!("/v1/jobs/{id}/{}", command.as_str()))?
+            .send()
+            .await?;
+        self.view = decode(resp).await?;
+        Ok(())
+    }
+
+    /// Page `n` (1-based) of the job's document as a single-page TIFF.
+    pub async fn page(&self, n: u32) -> Result<Vec<u8>> {
+        let path = format!("/v1/jobs/{}/pages/{n}", self.view.job_id);
+        let resp = check(self.server.request(Method::GET, &path)?.send().await?).await?;
+        Ok(resp.bytes().await?.to_vec())
+    }
+}
