@@ -9,10 +9,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// The whole configuration.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// HTTP listen address.
@@ -45,7 +45,7 @@ impl Default for Config {
 }
 
 /// Limits on what clients may submit.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Largest request body (document plus fields), bytes.
@@ -72,7 +72,7 @@ impl Default for Limits {
 }
 
 /// Scheduler tuning.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct QueueConfig {
     /// How long a line's claim on a job lasts before another node may take it back, seconds.
@@ -91,53 +91,88 @@ impl Default for QueueConfig {
     }
 }
 
-/// One fax line.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One fax line. In the file a line is one flat table: `id`, `driver` and the driver's own
+/// keys beside the port settings; an unknown key is refused.
+#[derive(Debug, Clone)]
 pub struct LineConfig {
     /// Stable identifier (DeviceId).
     pub id: String,
     /// Name shown to people; defaults to the id.
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(flatten)]
     pub driver: DriverConfig,
     /// Initial port settings; changes made through the API are kept in the store after that.
-    #[serde(default = "yes")]
     pub send: bool,
-    #[serde(default = "yes")]
     pub receive: bool,
-    #[serde(default = "one")]
     pub rings: u32,
-    #[serde(default)]
     pub csid: String,
-    #[serde(default)]
     pub tsid: String,
 }
 
-fn yes() -> bool {
-    true
+impl<'de> Deserialize<'de> for LineConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = RawLine::deserialize(d)?;
+        let driver = match raw.driver.as_str() {
+            "loopback" => DriverConfig::Loopback {
+                peer: raw.peer.ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "line `{}`: a loopback line needs `peer`",
+                        raw.id
+                    ))
+                })?,
+                page_seconds: raw.page_seconds.unwrap_or_else(default_page_seconds),
+                ring_seconds: raw.ring_seconds.unwrap_or_else(default_ring_seconds),
+                busy_numbers: raw.busy_numbers.unwrap_or_default(),
+            },
+            other => {
+                return Err(serde::de::Error::custom(format!(
+                    "line `{}`: unknown driver `{other}` (drivers: loopback)",
+                    raw.id
+                )));
+            }
+        };
+        Ok(LineConfig {
+            id: raw.id,
+            name: raw.name,
+            driver,
+            send: raw.send.unwrap_or(true),
+            receive: raw.receive.unwrap_or(true),
+            rings: raw.rings.unwrap_or(1),
+            csid: raw.csid.unwrap_or_default(),
+            tsid: raw.tsid.unwrap_or_default(),
+        })
+    }
 }
 
-fn one() -> u32 {
-    1
+/// A line as written in the file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLine {
+    id: String,
+    name: Option<String>,
+    driver: String,
+    send: Option<bool>,
+    receive: Option<bool>,
+    rings: Option<u32>,
+    csid: Option<String>,
+    tsid: Option<String>,
+    // loopback
+    peer: Option<String>,
+    page_seconds: Option<f64>,
+    ring_seconds: Option<f64>,
+    busy_numbers: Option<Vec<String>>,
 }
 
 /// The driver of a line and its own settings.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "driver", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub enum DriverConfig {
     /// A line wired to another loopback line of this server: every number dialled reaches
     /// `peer`. Pages cross with `page_seconds` per page.
     Loopback {
         peer: String,
-        #[serde(default = "default_page_seconds")]
         page_seconds: f64,
         /// Seconds per ring before the peer answers.
-        #[serde(default = "default_ring_seconds")]
         ring_seconds: f64,
         /// Numbers (prefixes) that answer busy, for trying retries.
-        #[serde(default)]
         busy_numbers: Vec<String>,
     },
 }
@@ -151,7 +186,7 @@ fn default_ring_seconds() -> f64 {
 }
 
 /// An SMTP profile (ServerMapiProfile names one).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpProfile {
     pub host: String,
@@ -288,6 +323,13 @@ mod tests {
         assert_eq!(c.limits.max_pages, 10);
         assert!(!c.effective_lines()[1].send);
         assert!(toml::from_str::<Config>("colour = true").is_err());
+        let e = toml::from_str::<Config>(
+            "[[lines]]\nid = 'a'\ndriver = 'loopback'\npeer = 'a'\ncolour = 1",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("colour"), "{e}");
+        let e = toml::from_str::<Config>("[[lines]]\nid = 'a'\ndriver = 'modem'").unwrap_err();
+        assert!(e.to_string().contains("unknown driver"), "{e}");
         let bad: Config = toml::from_str("time_zone = \"Mars/Olympus\"").unwrap();
         assert!(bad.validate().is_err());
     }

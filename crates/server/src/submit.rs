@@ -339,6 +339,30 @@ impl Core {
         }
     }
 
+    /// The attempts of a job, oldest first.
+    pub async fn attempts(
+        &self,
+        caller: &Caller,
+        id: i64,
+    ) -> ApiResult<Vec<ferrofax_api::Attempt>> {
+        self.job_for(caller, id).await?;
+        let rows = self.store.attempts(id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|a| ferrofax_api::Attempt {
+                number: a.number,
+                port: a.port,
+                started_at: crate::clock::timestamp(a.started_at),
+                ended_at: a.ended_at.map(crate::clock::timestamp),
+                result: a.result.as_deref().and_then(DeviceStatus::parse),
+                detail: a.detail,
+                pages_confirmed: a.pages_confirmed,
+                remote_ident: a.remote_ident,
+                tsid: a.tsid,
+            })
+            .collect())
+    }
+
     /// Deletes a job row and, when no other job uses it, its document.
     pub async fn delete_job(&self, id: i64) -> ApiResult<()> {
         if let Some(dir) = self.store.delete_job(id).await? {

@@ -5,7 +5,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use ferrofax_api::{
-    JobCommand, JobList, JobState, JobType, JobView, Problem, ProblemType, SubmitRequest,
+    Attempt, JobCommand, JobList, JobState, JobType, JobView, Problem, ProblemType, SubmitRequest,
     SubmitResponse,
 };
 use serde::Deserialize;
@@ -182,6 +182,16 @@ pub async fn command(
         })?;
     let view = core.command(&caller, id, cmd).await?.expect("not a delete");
     Ok(Json(view))
+}
+
+/// The attempts (calls) of a job, oldest first.
+#[utoipa::path(get, path = "/v1/jobs/{id}/attempts", tag = "jobs", responses((status = 200, body = Vec<Attempt>), (status = 404, body = Problem)))]
+pub async fn attempts(
+    State(core): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> HttpResult<Json<Vec<Attempt>>> {
+    Ok(Json(core.attempts(&caller, id).await?))
 }
 
 /// Page `n` (1-based) of a job's document, as a single-page TIFF.

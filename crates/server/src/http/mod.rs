@@ -125,6 +125,7 @@ pub fn router(core: AppState) -> Router {
         .routes(routes!(jobs::get_job, jobs::delete_job))
         .routes(routes!(jobs::command))
         .routes(routes!(jobs::page))
+        .routes(routes!(jobs::attempts))
         .routes(routes!(admin::list_ports))
         .routes(routes!(admin::get_port, admin::patch_port))
         .routes(routes!(admin::port_status))

@@ -194,10 +194,23 @@ async fn call(
             return Err((DeviceStatus::Disconnected, detail));
         }
         reception.pages.push(page);
+        if n == job.page_count {
+            // The receiver keeps the fax before it confirms the last page, so that a confirmed
+            // page is never one that was lost.
+            let pages = std::mem::take(&mut reception.pages);
+            finish_reception(
+                core,
+                Reception {
+                    pages,
+                    ..reception.clone()
+                },
+                true,
+            )
+            .await;
+        }
         core.page_confirmed(job.id, job.attempts, n).await;
         out.pages_confirmed = n;
     }
-    finish_reception(core, reception, true).await;
     out.status = DeviceStatus::Completed;
     out.detail = format!(
         "{} pages confirmed by {}",

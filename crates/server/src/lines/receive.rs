@@ -12,6 +12,7 @@ use crate::service::{Core, internal};
 use crate::store::{DocumentRow, JobRow};
 
 /// A fax as it arrived on a port.
+#[derive(Clone)]
 pub struct Reception {
     pub port: PortView,
     /// The sender's identity (TSID).
