@@ -1,4 +1,5 @@
 //! A faxd in this process on a manual clock, served on a loopback port, with an HTTP client.
+#![allow(dead_code)]
 
 use std::sync::Arc;
 use std::time::Duration;
