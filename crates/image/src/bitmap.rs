@@ -69,8 +69,20 @@ impl Bitmap {
 
     /// Blackens the pixels `x0..x1` of row `y`.
     pub fn fill_run(&mut self, y: u32, x0: u32, x1: u32) {
-        for x in x0..x1.min(self.width) {
-            self.set(x, y, true);
+        let x1 = x1.min(self.width);
+        if x0 >= x1 {
+            return;
+        }
+        let row = self.row_mut(y);
+        let (first, last) = ((x0 >> 3) as usize, ((x1 - 1) >> 3) as usize);
+        let head = 0xffu8 >> (x0 & 7);
+        let tail = 0xffu8 << (7 - ((x1 - 1) & 7));
+        if first == last {
+            row[first] |= head & tail;
+        } else {
+            row[first] |= head;
+            row[first + 1..last].fill(0xff);
+            row[last] |= tail;
         }
     }
 
@@ -159,6 +171,13 @@ mod tests {
         b.changes(1, &mut c);
         assert_eq!(c, vec![19]);
         assert_eq!(b.black_pixels(), 5);
+        let mut f = Bitmap::new(40, 1);
+        for (x0, x1) in [(0, 40), (3, 5), (7, 9), (8, 16), (1, 33), (39, 40), (5, 5)] {
+            f.row_mut(0).fill(0);
+            f.fill_run(0, x0, x1);
+            let set: Vec<u32> = (0..40).filter(|&x| f.get(x, 0)).collect();
+            assert_eq!(set, (x0..x1).collect::<Vec<_>>(), "{x0}..{x1}");
+        }
         let s = b.scaled(40, 4);
         assert_eq!(s.black_pixels(), 20);
         let w = b.centred_in_width(30);

@@ -39,27 +39,13 @@ pub struct CodedPage {
 impl CodedPage {
     /// Codes a bitmap as MMR (T.6), ending with EOFB.
     pub fn encode_mmr(bitmap: &Bitmap, resolution: Resolution) -> Self {
-        let mut enc = fax::encoder::Encoder::new(fax::VecWriter::new());
-        let width = bitmap.width();
-        for y in 0..bitmap.height() {
-            let row = bitmap.row(y);
-            let pels = (0..width).map(|x| {
-                if row[(x >> 3) as usize] & (0x80 >> (x & 7)) != 0 {
-                    fax::Color::Black
-                } else {
-                    fax::Color::White
-                }
-            });
-            let Ok(()) = enc.encode_line(pels, width);
-        }
-        let Ok(writer) = enc.finish();
         CodedPage {
-            width,
+            width: bitmap.width(),
             height: bitmap.height(),
             resolution,
             coding: Coding::Mmr,
             byte_aligned_eols: false,
-            data: writer.finish(),
+            data: crate::mmr::encode(bitmap),
         }
     }
 

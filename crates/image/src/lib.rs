@@ -9,6 +9,7 @@ pub mod bitmap;
 pub mod coding;
 pub mod geometry;
 pub mod metadata;
+pub mod mmr;
 pub mod tiff_read;
 pub mod tiff_write;
 

@@ -1,6 +1,7 @@
-//! Documents on disk: each document is a folder under `documents/` holding one single-page
-//! TIFF Class F (MMR) file per page, written and fsynced before the database row that points
-//! at it. Also the conversion of uploads into fax pages.
+//! Documents on disk: each document has a key (32 hex digits); its pages are single-page
+//! TIFF Class F (MMR) files `documents/<first two digits>/<key>-NNNN.tif`, written and fsynced
+//! (with their folder) before the database row that points at them. Also the conversion of
+//! uploads into fax pages.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -95,10 +96,29 @@ fn ingest_tiff(bytes: &[u8], limits: &Limits) -> Result<Vec<CodedPage>, IngestEr
     let mut out = Vec::with_capacity(tiff.pages.len());
     for (i, p) in tiff.pages.iter().enumerate() {
         let bitmap = tiff.decode_page(i).map_err(map)?;
+        // A page that is already MMR at a fax width and resolution is kept as sent (it was
+        // just decoded, so it is sound); anything else is fitted and coded anew.
+        if let Some(coded) = tiff
+            .coded_page(i)
+            .filter(|c| c.coding == ferrofax_image::Coding::Mmr)
+            && is_fax_geometry(&bitmap, p.x_dpi, p.y_dpi)
+        {
+            out.push(coded);
+            continue;
+        }
         let (page, res) = fit_to_fax(&bitmap, p.x_dpi, p.y_dpi);
         out.push(CodedPage::encode_mmr(&page, res));
     }
     Ok(out)
+}
+
+fn is_fax_geometry(b: &Bitmap, x_dpi: f64, y_dpi: f64) -> bool {
+    let res = Resolution::nearest(x_dpi, y_dpi);
+    matches!(
+        res,
+        Resolution::Standard | Resolution::Fine | Resolution::Superfine
+    ) && ferrofax_image::PageWidth::from_pixels(b.width()).is_some()
+        && (x_dpi - 204.0).abs() < 10.0
 }
 
 /// Makes a page fit a fax line: kept as is when it already has a T.4 width and resolution;
@@ -154,19 +174,27 @@ impl DocStore {
         Ok(DocStore { root })
     }
 
-    fn page_path(&self, dir: &str, n: u32) -> PathBuf {
-        self.root.join(dir).join(format!("page-{n:04}.tif"))
+    fn shard(&self, key: &str) -> PathBuf {
+        self.root.join(key.get(..2).unwrap_or("00"))
     }
 
-    /// Writes the pages into a new folder, each fsynced, then the folder and its parent.
+    fn page_path(&self, key: &str, n: u32) -> PathBuf {
+        self.shard(key).join(format!("{key}-{n:04}.tif"))
+    }
+
+    /// Writes the pages, each fsynced, then their folder (and the documents folder when the
+    /// shard folder is new).
     pub fn write(&self, pages: &[CodedPage], meta: &FaxMetadata) -> std::io::Result<WrittenDoc> {
         let dir = format!(
             "{:016x}{:016x}",
             rand::random::<u64>(),
             rand::random::<u64>()
         );
-        let path = self.root.join(&dir);
-        std::fs::create_dir(&path)?;
+        let path = self.shard(&dir);
+        if !path.is_dir() {
+            std::fs::create_dir_all(&path)?;
+            sync_dir(&self.root)?;
+        }
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         let total = pages.len();
@@ -181,7 +209,6 @@ impl DocStore {
             f.sync_all()?;
         }
         sync_dir(&path)?;
-        sync_dir(&self.root)?;
         Ok(WrittenDoc {
             dir,
             size_bytes: size,
@@ -211,28 +238,40 @@ impl DocStore {
         Ok(write_tiff(&pages, meta))
     }
 
-    /// Removes a document's folder.
-    pub fn remove(&self, dir: &str) {
-        if dir.is_empty() || dir.contains('/') || dir.contains("..") {
+    /// Removes a document's pages.
+    pub fn remove(&self, key: &str) {
+        if key.len() != 32 || !key.chars().all(|c| c.is_ascii_hexdigit()) {
             return;
         }
-        if let Err(e) = std::fs::remove_dir_all(self.root.join(dir))
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            tracing::warn!(dir, error = %e, "could not remove document files");
+        for n in 1.. {
+            match std::fs::remove_file(self.page_path(key, n)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
+                Err(e) => {
+                    tracing::warn!(key, error = %e, "could not remove document files");
+                    break;
+                }
+            }
         }
     }
 
-    /// Removes folders no row points at (left by a crash between writing files and the row).
+    /// Removes pages no row points at (left by a crash between writing files and the row).
     pub fn remove_orphans(&self, known: &[String]) -> std::io::Result<usize> {
         let known: std::collections::HashSet<&str> = known.iter().map(String::as_str).collect();
         let mut n = 0;
-        for entry in std::fs::read_dir(&self.root)? {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if entry.file_type()?.is_dir() && !known.contains(name.as_str()) {
-                self.remove(&name);
-                n += 1;
+        for shard in std::fs::read_dir(&self.root)? {
+            let shard = shard?;
+            if !shard.file_type()?.is_dir() {
+                continue;
+            }
+            for entry in std::fs::read_dir(shard.path())? {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let key = name.split('-').next().unwrap_or_default();
+                if !known.contains(key) {
+                    std::fs::remove_file(entry.path())?;
+                    n += 1;
+                }
             }
         }
         Ok(n)
@@ -296,11 +335,14 @@ mod tests {
                 .len(),
             2
         );
-        std::fs::create_dir(tmp.path().join("documents/orphan")).unwrap();
+        let orphan = store.write(&pages[..1], &FaxMetadata::default()).unwrap();
         assert_eq!(
             store.remove_orphans(std::slice::from_ref(&w.dir)).unwrap(),
             1
         );
         assert!(store.page(&w.dir, 1).is_ok());
+        assert!(store.page(&orphan.dir, 1).is_err());
+        store.remove(&w.dir);
+        assert!(store.page(&w.dir, 1).is_err());
     }
 }

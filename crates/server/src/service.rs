@@ -73,6 +73,8 @@ pub struct Core {
     /// Serialises port changes (priority renumbering reads and writes all ports).
     pub port_lock: tokio::sync::Mutex<()>,
     pub shutdown: CancellationToken,
+    /// Tokens seen, by hash (tokens are never changed, only added).
+    pub token_cache: Mutex<HashMap<String, Caller>>,
 }
 
 impl Core {

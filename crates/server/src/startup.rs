@@ -90,6 +90,7 @@ pub async fn start(
         wake: Notify::new(),
         port_lock: tokio::sync::Mutex::new(()),
         shutdown: CancellationToken::new(),
+        token_cache: Mutex::new(HashMap::new()),
     });
     recover(&core).await?;
     tokio::spawn(crate::scheduler::run(core.clone()));
