@@ -83,10 +83,7 @@ impl JobState {
 
     /// Whether the job has ended (no line will take it again unless restarted).
     pub fn is_finished(self) -> bool {
-        matches!(
-            self,
-            JobState::Failed | JobState::RetriesExceeded | JobState::Completed | JobState::Canceled
-        )
+        matches!(self, JobState::Failed | JobState::RetriesExceeded | JobState::Completed | JobState::Canceled)
     }
 
     /// Words for people, derived from the enum.
@@ -118,13 +115,8 @@ pub enum JobCommand {
 }
 
 impl JobCommand {
-    pub const ALL: [JobCommand; 5] = [
-        JobCommand::Pause,
-        JobCommand::Resume,
-        JobCommand::Cancel,
-        JobCommand::Restart,
-        JobCommand::Delete,
-    ];
+    pub const ALL: [JobCommand; 5] =
+        [JobCommand::Pause, JobCommand::Resume, JobCommand::Cancel, JobCommand::Restart, JobCommand::Delete];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -142,9 +134,7 @@ impl JobCommand {
 }
 
 /// How soon a job goes relative to others that are due.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
@@ -419,30 +409,20 @@ mod tests {
         assert!(r.doc.discount_send);
         assert_eq!(r.all_recipients().len(), 1);
 
-        let err = serde_json::from_str::<SubmitRequest>(r#"{"fax_number":"1","colour":true}"#)
-            .unwrap_err()
-            .to_string();
+        let err = serde_json::from_str::<SubmitRequest>(r#"{"fax_number":"1","colour":true}"#).unwrap_err().to_string();
         assert!(err.contains("unknown field `colour`"), "{err}");
-        let err = serde_json::from_str::<SubmitRequest>(r#"{"recipients":[{"fax_numbr":"1"}]}"#)
-            .unwrap_err()
-            .to_string();
+        let err =
+            serde_json::from_str::<SubmitRequest>(r#"{"recipients":[{"fax_numbr":"1"}]}"#).unwrap_err().to_string();
         assert!(err.contains("fax_numbr"), "{err}");
     }
 
     #[test]
     fn submit_request_round_trips() {
         let mut r = SubmitRequest::default();
-        r.recipients.push(Recipient {
-            fax_number: "1".into(),
-            ..Default::default()
-        });
-        r.recipients.push(Recipient {
-            fax_number: "2".into(),
-            ..Default::default()
-        });
+        r.recipients.push(Recipient { fax_number: "1".into(), ..Default::default() });
+        r.recipients.push(Recipient { fax_number: "2".into(), ..Default::default() });
         r.doc.tsid = "+1 555".into();
-        let back: SubmitRequest =
-            serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        let back: SubmitRequest = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         assert_eq!(back, r);
         assert_eq!(back.all_recipients().len(), 2);
     }

@@ -14,12 +14,10 @@ pub mod validate;
 
 pub use event::{Event, EventBody};
 pub use job::{
-    Attempt, FaxDocFields, InboxFax, JobCommand, JobId, JobList, JobState, JobType, JobView,
-    Priority, Recipient, SubmitRequest, SubmitResponse,
+    Attempt, FaxDocFields, InboxFax, JobCommand, JobId, JobList, JobState, JobType, JobView, Priority, Recipient,
+    SubmitRequest, SubmitResponse,
 };
-pub use port::{
-    DeviceStatus, FaxStatus, PortPatch, PortView, RoutingMethodPatch, RoutingMethodView,
-};
+pub use port::{DeviceStatus, FaxStatus, PortPatch, PortView, RoutingMethodPatch, RoutingMethodView};
 pub use problem::{Problem, ProblemType};
 pub use settings::{ServerSettings, SettingsPatch, VersionInfo};
 

@@ -98,10 +98,7 @@ impl DeviceStatus {
     /// Whether another attempt may succeed after a call ended this way. A bad address, a
     /// blocked call or a call that is not a fax will not be mended by calling again.
     pub fn is_retryable(self) -> bool {
-        !matches!(
-            self,
-            DeviceStatus::BadAddress | DeviceStatus::CallBlacklisted | DeviceStatus::NotFaxCall
-        )
+        !matches!(self, DeviceStatus::BadAddress | DeviceStatus::CallBlacklisted | DeviceStatus::NotFaxCall)
     }
 }
 
@@ -154,12 +151,7 @@ impl PortPatch {
     pub fn from_key_value(key: &str, value: &str) -> Result<Self, String> {
         let key = key.trim().to_ascii_lowercase();
         let mut p = PortPatch::default();
-        let int = || {
-            value
-                .trim()
-                .parse::<i64>()
-                .map_err(|_| format!("`{key}` takes a whole number, not `{value}`"))
-        };
+        let int = || value.trim().parse::<i64>().map_err(|_| format!("`{key}` takes a whole number, not `{value}`"));
         let boolean = || match value.trim().to_ascii_lowercase().as_str() {
             "true" | "yes" | "on" | "1" => Ok(true),
             "false" | "no" | "off" | "0" => Ok(false),
@@ -173,10 +165,7 @@ impl PortPatch {
             "send" => p.send = Some(boolean()?),
             "receive" => p.receive = Some(boolean()?),
             _ => {
-                return Err(format!(
-                    "unknown port setting `{key}`; port settings are: {}",
-                    Self::KEYS.join(", ")
-                ));
+                return Err(format!("unknown port setting `{key}`; port settings are: {}", Self::KEYS.join(", ")));
             }
         }
         Ok(p)

@@ -96,27 +96,17 @@ impl SettingsPatch {
     pub fn from_key_value(key: &str, value: &str) -> Result<Self, String> {
         let key = key.trim().to_ascii_lowercase().replace('-', "_");
         if !Self::KEYS.contains(&key.as_str()) {
-            return Err(format!(
-                "unknown setting `{key}`; settings are: {}",
-                Self::KEYS.join(", ")
-            ));
+            return Err(format!("unknown setting `{key}`; settings are: {}", Self::KEYS.join(", ")));
         }
         let json = match key.as_str() {
             "archive_directory" | "server_mapi_profile" => serde_json::Value::String(value.into()),
-            "branding"
-            | "archive_outbound_faxes"
-            | "pause_server_queue"
-            | "server_coverpage"
-            | "use_device_tsid" => serde_json::Value::Bool(
-                parse_bool(value)
-                    .ok_or_else(|| format!("`{key}` takes true or false, not `{value}`"))?,
-            ),
+            "branding" | "archive_outbound_faxes" | "pause_server_queue" | "server_coverpage" | "use_device_tsid" => {
+                serde_json::Value::Bool(
+                    parse_bool(value).ok_or_else(|| format!("`{key}` takes true or false, not `{value}`"))?,
+                )
+            }
             _ => serde_json::Value::Number(
-                value
-                    .trim()
-                    .parse::<i64>()
-                    .map_err(|_| format!("`{key}` takes a whole number, not `{value}`"))?
-                    .into(),
+                value.trim().parse::<i64>().map_err(|_| format!("`{key}` takes a whole number, not `{value}`"))?.into(),
             ),
         };
         let mut map = serde_json::Map::new();
@@ -163,11 +153,7 @@ mod tests {
         assert_eq!(p.pause_server_queue, Some(true));
         let p = SettingsPatch::from_key_value("archive_directory", "/srv/fax").unwrap();
         assert_eq!(p.archive_directory.as_deref(), Some("/srv/fax"));
-        assert!(
-            SettingsPatch::from_key_value("colour", "1")
-                .unwrap_err()
-                .contains("unknown setting")
-        );
+        assert!(SettingsPatch::from_key_value("colour", "1").unwrap_err().contains("unknown setting"));
         assert!(SettingsPatch::from_key_value("branding", "maybe").is_err());
         assert!(SettingsPatch::from_key_value("retries", "x").is_err());
     }

@@ -11,17 +11,10 @@ pub const MAX_FAX_NUMBER_LEN: usize = 64;
 pub fn identifier(field: &str, value: &str) -> Result<(), String> {
     let n = value.chars().count();
     if n > MAX_IDENTIFIER_LEN {
-        return Err(format!(
-            "{field} is {n} characters long; T.30 allows at most {MAX_IDENTIFIER_LEN}"
-        ));
+        return Err(format!("{field} is {n} characters long; T.30 allows at most {MAX_IDENTIFIER_LEN}"));
     }
-    if let Some(c) = value
-        .chars()
-        .find(|c| !(c.is_ascii_digit() || *c == ' ' || *c == '+'))
-    {
-        return Err(format!(
-            "{field} may hold only digits, space and `+`; `{c}` is not allowed"
-        ));
+    if let Some(c) = value.chars().find(|c| !(c.is_ascii_digit() || *c == ' ' || *c == '+')) {
+        return Err(format!("{field} may hold only digits, space and `+`; `{c}` is not allowed"));
     }
     Ok(())
 }
@@ -34,14 +27,11 @@ pub fn fax_number(value: &str) -> Result<(), String> {
         return Err("fax_number is empty; every recipient needs a number".into());
     }
     if v.chars().count() > MAX_FAX_NUMBER_LEN {
-        return Err(format!(
-            "fax_number is longer than {MAX_FAX_NUMBER_LEN} characters"
-        ));
+        return Err(format!("fax_number is longer than {MAX_FAX_NUMBER_LEN} characters"));
     }
     for (i, c) in v.chars().enumerate() {
-        let ok = c.is_ascii_digit()
-            || matches!(c, '*' | '#' | ',' | ' ' | '-' | '.' | '(' | ')')
-            || (c == '+' && i == 0);
+        let ok =
+            c.is_ascii_digit() || matches!(c, '*' | '#' | ',' | ' ' | '-' | '.' | '(' | ')') || (c == '+' && i == 0);
         if !ok {
             return Err(format!(
                 "fax_number `{v}` holds `{c}`; a number may hold digits, a leading +, * # , and the separators space - . ( )"
@@ -56,11 +46,7 @@ pub fn fax_number(value: &str) -> Result<(), String> {
 
 /// The digits (and `+*#,`) a line dials for a number, separators removed.
 pub fn dial_string(value: &str) -> String {
-    value
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
-        .collect()
+    value.trim().chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect()
 }
 
 /// Checks an integer against an inclusive range, naming the field.
@@ -69,9 +55,7 @@ pub fn range(field: &str, value: i64, min: i64, max: i64) -> Result<(), String> 
         if max == i64::MAX {
             return Err(format!("{field} must be {min} or more, not {value}"));
         }
-        return Err(format!(
-            "{field} must be between {min} and {max}, not {value}"
-        ));
+        return Err(format!("{field} must be between {min} and {max}, not {value}"));
     }
     Ok(())
 }
@@ -104,16 +88,8 @@ mod tests {
 
     #[test]
     fn ranges() {
-        assert!(
-            range("retries", -1, 0, i64::MAX)
-                .unwrap_err()
-                .contains("0 or more")
-        );
-        assert!(
-            range("rings", 100, 1, 99)
-                .unwrap_err()
-                .contains("between 1 and 99")
-        );
+        assert!(range("retries", -1, 0, i64::MAX).unwrap_err().contains("0 or more"));
+        assert!(range("rings", 100, 1, 99).unwrap_err().contains("between 1 and 99"));
         assert!(range("rings", 99, 1, 99).is_ok());
     }
 }

@@ -21,24 +21,15 @@ fn local_data_dir(cli: &Cli) -> Option<PathBuf> {
 pub async fn connect(cli: &Cli) -> anyhow::Result<FaxServer> {
     let dir = local_data_dir(cli);
     let read = |name: &str| {
-        dir.as_ref()
-            .and_then(|d| std::fs::read_to_string(d.join(name)).ok())
-            .map(|s| s.trim().to_string())
+        dir.as_ref().and_then(|d| std::fs::read_to_string(d.join(name)).ok()).map(|s| s.trim().to_string())
     };
-    let url = cli
-        .url
-        .clone()
-        .or_else(|| read("faxd.url"))
-        .unwrap_or_else(|| "http://127.0.0.1:4580".into());
+    let url = cli.url.clone().or_else(|| read("faxd.url")).unwrap_or_else(|| "http://127.0.0.1:4580".into());
     let token = match cli.token.clone().or_else(|| read("admin.token")) {
         Some(t) => t,
         None => bail!(
             "no token: pass --token or set FAX_TOKEN (on the server machine, the admin token is in {}/admin.token)",
-            dir.map(|d| d.display().to_string())
-                .unwrap_or_else(|| "the data directory".into())
+            dir.map(|d| d.display().to_string()).unwrap_or_else(|| "the data directory".into())
         ),
     };
-    FaxServer::connect(&url, &token)
-        .await
-        .with_context(|| format!("connecting to {url}"))
+    FaxServer::connect(&url, &token).await.with_context(|| format!("connecting to {url}"))
 }

@@ -86,12 +86,7 @@ pub async fn list(s: &FaxServer, a: JobsArgs, as_json: bool) -> anyhow::Result<i
             ]
         })
         .collect();
-    table(
-        &[
-            "ID", "TYPE", "USER", "NUMBER", "STATUS", "PAGES", "TRIES", "NEXT", "DETAIL",
-        ],
-        rows,
-    );
+    table(&["ID", "TYPE", "USER", "NUMBER", "STATUS", "PAGES", "TRIES", "NEXT", "DETAIL"], rows);
     Ok(0)
 }
 
@@ -105,28 +100,15 @@ pub fn show(j: &JobView) {
         ("number", j.fax_number.clone()),
         ("recipient", j.recipient_name.clone()),
         ("sender", j.sender_name.clone()),
-        (
-            "pages",
-            format!("{} confirmed of {}", j.pages_confirmed, j.page_count),
-        ),
-        (
-            "attempts",
-            format!("{} ({} retries left)", j.attempts, j.retries_left),
-        ),
+        ("pages", format!("{} confirmed of {}", j.pages_confirmed, j.page_count)),
+        ("attempts", format!("{} ({} retries left)", j.attempts, j.retries_left)),
         ("line", j.port.clone().unwrap_or_default()),
         ("remote", j.remote_ident.clone()),
         ("submitted", time(Some(j.submitted_at))),
         ("next attempt", time(j.next_attempt_at)),
         ("finished", time(j.finished_at)),
         ("detail", j.detail.clone()),
-        (
-            "allowed",
-            j.allowed_operations
-                .iter()
-                .map(|c| c.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        ),
+        ("allowed", j.allowed_operations.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")),
     ]);
 }
 
@@ -157,11 +139,7 @@ pub async fn job(s: &FaxServer, action: JobAction, as_json: bool) -> anyhow::Res
     Ok(0)
 }
 
-pub async fn inbox(
-    s: &FaxServer,
-    action: Option<InboxAction>,
-    as_json: bool,
-) -> anyhow::Result<i32> {
+pub async fn inbox(s: &FaxServer, action: Option<InboxAction>, as_json: bool) -> anyhow::Result<i32> {
     match action {
         None => {
             let faxes = s.inbox().await?;
@@ -183,32 +161,15 @@ pub async fn inbox(
                     ]
                 })
                 .collect();
-            table(
-                &[
-                    "ID",
-                    "RECEIVED",
-                    "LINE",
-                    "FROM (TSID)",
-                    "CALLED",
-                    "PAGES",
-                    "TYPE",
-                    "ROUTING",
-                ],
-                rows,
-            );
+            table(&["ID", "RECEIVED", "LINE", "FROM (TSID)", "CALLED", "PAGES", "TYPE", "ROUTING"], rows);
         }
         Some(InboxAction::Get { id, output }) => {
             let bytes = s.received_document(id).await?;
-            std::fs::write(&output, &bytes)
-                .with_context(|| format!("writing {}", output.display()))?;
+            std::fs::write(&output, &bytes).with_context(|| format!("writing {}", output.display()))?;
             if as_json {
                 json(&serde_json::json!({ "job_id": id, "path": output, "bytes": bytes.len() }))?;
             } else {
-                println!(
-                    "saved fax {id} to {} ({} bytes)",
-                    output.display(),
-                    bytes.len()
-                );
+                println!("saved fax {id} to {} ({} bytes)", output.display(), bytes.len());
             }
         }
     }

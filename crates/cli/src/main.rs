@@ -10,11 +10,7 @@ mod server;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(
-    name = "fax",
-    version,
-    about = "Send and manage faxes on a ferrofax server"
-)]
+#[command(name = "fax", version, about = "Send and manage faxes on a ferrofax server")]
 pub struct Cli {
     /// Server URL (default: the local faxd, found through its data directory).
     #[arg(long, env = "FAX_URL", global = true)]
@@ -40,7 +36,7 @@ enum Command {
         action: server::ServerAction,
     },
     /// Send a document to one or more numbers.
-    Send(send::SendArgs),
+    Send(Box<send::SendArgs>),
     /// List jobs.
     Jobs(jobs::JobsArgs),
     /// Show or act on one job.
@@ -64,10 +60,7 @@ enum Command {
 
 fn main() {
     let cli = Cli::parse();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     let code = match rt.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
@@ -83,7 +76,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
     let json = cli.json;
     match cli.command {
         Command::Server { action } => server::server(&server, action, json).await,
-        Command::Send(args) => send::send(&server, args, json).await,
+        Command::Send(args) => send::send(&server, *args, json).await,
         Command::Jobs(args) => jobs::list(&server, args, json).await,
         Command::Job { action } => jobs::job(&server, action, json).await,
         Command::Ports => server::ports(&server, json).await,

@@ -11,9 +11,7 @@ pub fn json<T: Serialize>(v: &T) -> anyhow::Result<()> {
 
 pub fn table(header: &[&str], rows: Vec<Vec<String>>) {
     let mut t = Table::new();
-    t.load_style(UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(header.to_vec());
+    t.load_style(UTF8_BORDERS_ONLY).set_content_arrangement(ContentArrangement::Dynamic).set_header(header.to_vec());
     for r in rows {
         t.add_row(r);
     }
@@ -30,10 +28,6 @@ pub fn fields(pairs: &[(&str, String)]) {
 
 /// A timestamp in this machine's time zone.
 pub fn time(t: Option<jiff::Timestamp>) -> String {
-    t.map(|t| {
-        t.to_zoned_datetime(jiff::tz::TimeZone::system())
-            .strftime("%Y-%m-%d %H:%M:%S")
-            .to_string()
-    })
-    .unwrap_or_default()
+    t.map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::system()).strftime("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
 }

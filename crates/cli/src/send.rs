@@ -86,11 +86,7 @@ pub async fn send(s: &FaxServer, a: SendArgs, as_json: bool) -> anyhow::Result<i
         .set_tsid(opt(&a.tsid))
         .set_billing_code(opt(&a.billing_code))
         .set_email_address(opt(&a.email))
-        .set_display_name(
-            a.display_name
-                .clone()
-                .unwrap_or_else(|| a.file.display().to_string()),
-        )
+        .set_display_name(a.display_name.clone().unwrap_or_else(|| a.file.display().to_string()))
         .set_coverpage_subject(opt(&a.cover_subject))
         .set_coverpage_note(opt(&a.cover_note))
         .set_discount_send(a.discount)
@@ -100,32 +96,16 @@ pub async fn send(s: &FaxServer, a: SendArgs, as_json: bool) -> anyhow::Result<i
             _ => Priority::Normal,
         });
     if let Some(c) = &a.cover {
-        doc.set_send_coverpage(true)
-            .set_server_coverpage(true)
-            .set_coverpage_name(c.clone());
+        doc.set_send_coverpage(true).set_server_coverpage(true).set_coverpage_name(c.clone());
     }
     if let Some(f) = &a.cover_file {
-        doc.set_send_coverpage(true)
-            .set_server_coverpage(false)
-            .set_coverpage_file(f.clone());
-        doc.set_coverpage_name(
-            f.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        );
+        doc.set_send_coverpage(true).set_server_coverpage(false).set_coverpage_file(f.clone());
+        doc.set_coverpage_name(f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
     }
     // A key makes a retry of this very command after a lost answer safe.
-    doc.set_idempotency_key(format!(
-        "fax-cli-{}-{}",
-        std::process::id(),
-        jiff::Timestamp::now().as_nanosecond()
-    ));
+    doc.set_idempotency_key(format!("fax-cli-{}-{}", std::process::id(), jiff::Timestamp::now().as_nanosecond()));
 
-    let events = if a.wait {
-        Some(s.events(None).await?)
-    } else {
-        None
-    };
+    let events = if a.wait { Some(s.events(None).await?) } else { None };
     let sent = doc.send_detailed().await?;
     let Some(mut events) = events else {
         if as_json {
@@ -179,16 +159,7 @@ pub async fn send(s: &FaxServer, a: SendArgs, as_json: bool) -> anyhow::Result<i
     if as_json {
         json(&finished.values().collect::<Vec<_>>())?;
     }
-    Ok(
-        if finished
-            .values()
-            .all(|j| j.queue_status == JobState::Completed)
-        {
-            0
-        } else {
-            2
-        },
-    )
+    Ok(if finished.values().all(|j| j.queue_status == JobState::Completed) { 0 } else { 2 })
 }
 
 /// One line per job: bars on a terminal, plain lines otherwise.
@@ -201,32 +172,21 @@ struct Progress {
 
 impl Progress {
     fn new(ids: &[i64], numbers: &[String], quiet: bool) -> Self {
-        let numbers: BTreeMap<i64, String> =
-            ids.iter().copied().zip(numbers.iter().cloned()).collect();
+        let numbers: BTreeMap<i64, String> = ids.iter().copied().zip(numbers.iter().cloned()).collect();
         let bars = (!quiet && std::io::stdout().is_terminal()).then(|| {
             let m = MultiProgress::new();
-            let style =
-                ProgressStyle::with_template("{spinner} job {prefix}: {msg}").expect("template");
+            let style = ProgressStyle::with_template("{spinner} job {prefix}: {msg}").expect("template");
             let bars = ids
                 .iter()
                 .map(|id| {
-                    let b = m.add(
-                        ProgressBar::new_spinner()
-                            .with_style(style.clone())
-                            .with_prefix(id.to_string()),
-                    );
+                    let b = m.add(ProgressBar::new_spinner().with_style(style.clone()).with_prefix(id.to_string()));
                     b.enable_steady_tick(std::time::Duration::from_millis(120));
                     (*id, b)
                 })
                 .collect();
             (m, bars)
         });
-        Progress {
-            bars,
-            numbers,
-            quiet,
-            last: Default::default(),
-        }
+        Progress { bars, numbers, quiet, last: Default::default() }
     }
 
     fn show(&self, j: &JobView) {
@@ -271,15 +231,12 @@ fn describe(j: &JobView, number: &str) -> String {
         },
         JobState::Retrying => format!(
             "retrying{} ({})",
-            j.next_attempt_at
-                .map(|t| format!(" at {}", t.strftime("%H:%M:%S")))
-                .unwrap_or_default(),
+            j.next_attempt_at.map(|t| format!(" at {}", t.strftime("%H:%M:%S"))).unwrap_or_default(),
             j.detail
         ),
-        JobState::Completed => format!(
-            "completed: {}/{} pages confirmed by {}",
-            j.pages_confirmed, j.page_count, j.remote_ident
-        ),
+        JobState::Completed => {
+            format!("completed: {}/{} pages confirmed by {}", j.pages_confirmed, j.page_count, j.remote_ident)
+        }
         JobState::Deleting => "cancelling".into(),
         other => format!("{}: {}", other.display().to_lowercase(), j.detail),
     }

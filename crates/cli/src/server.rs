@@ -33,12 +33,7 @@ pub enum PortAction {
     Routing { id: String },
     /// Enable or disable a routing method, optionally with its routing data
     /// (e.g. `fax port route loop2 store_in_folder on /srv/faxes`).
-    Route {
-        id: String,
-        method: String,
-        state: String,
-        data: Option<String>,
-    },
+    Route { id: String, method: String, state: String, data: Option<String> },
 }
 
 pub async fn server(s: &FaxServer, action: ServerAction, as_json: bool) -> anyhow::Result<i32> {
@@ -53,10 +48,8 @@ pub async fn server(s: &FaxServer, action: ServerAction, as_json: bool) -> anyho
         json(&settings)?;
     } else {
         let v = serde_json::to_value(&settings)?;
-        let pairs: Vec<(&str, String)> = SettingsPatch::KEYS
-            .iter()
-            .map(|k| (*k, v[*k].to_string().trim_matches('"').to_string()))
-            .collect();
+        let pairs: Vec<(&str, String)> =
+            SettingsPatch::KEYS.iter().map(|k| (*k, v[*k].to_string().trim_matches('"').to_string())).collect();
         fields(&pairs);
     }
     Ok(0)
@@ -82,12 +75,7 @@ pub async fn ports(s: &FaxServer, as_json: bool) -> anyhow::Result<i32> {
             st.description,
         ]);
     }
-    table(
-        &[
-            "#", "ID", "NAME", "SEND", "RECEIVE", "RINGS", "TSID", "CSID", "NOW",
-        ],
-        rows,
-    );
+    table(&["#", "ID", "NAME", "SEND", "RECEIVE", "RINGS", "TSID", "CSID", "NOW"], rows);
     Ok(0)
 }
 
@@ -111,8 +99,7 @@ pub async fn port(s: &FaxServer, action: PortAction, as_json: bool) -> anyhow::R
             let p = s.port(&id).await?;
             let st = p.status().await?;
             if as_json {
-                return json(&serde_json::json!({ "port": p.view_clone(), "status": st }))
-                    .map(|_| 0);
+                return json(&serde_json::json!({ "port": p.view_clone(), "status": st })).map(|_| 0);
             }
             fields(&[
                 ("device_id", p.device_id.clone()),
@@ -129,11 +116,7 @@ pub async fn port(s: &FaxServer, action: PortAction, as_json: bool) -> anyhow::R
                 ("job", st.job_id.map(|j| j.to_string()).unwrap_or_default()),
                 (
                     "page",
-                    if st.page_count > 0 {
-                        format!("{} of {}", st.current_page, st.page_count)
-                    } else {
-                        String::new()
-                    },
+                    if st.page_count > 0 { format!("{} of {}", st.current_page, st.page_count) } else { String::new() },
                 ),
                 ("elapsed", format!("{} s", st.elapsed_time)),
             ]);
@@ -159,22 +142,13 @@ pub async fn port(s: &FaxServer, action: PortAction, as_json: bool) -> anyhow::R
                         m.function_name.clone(),
                         yes(m.enable),
                         m.routing_data.clone(),
-                        if m.available {
-                            String::new()
-                        } else {
-                            m.unavailable_reason.clone()
-                        },
+                        if m.available { String::new() } else { m.unavailable_reason.clone() },
                     ]
                 })
                 .collect();
             table(&["METHOD", "ENABLED", "ROUTING DATA", "NOTE"], rows);
         }
-        PortAction::Route {
-            id,
-            method,
-            state,
-            data,
-        } => {
+        PortAction::Route { id, method, state, data } => {
             let enable = match state.as_str() {
                 "on" | "enable" | "true" | "yes" => true,
                 "off" | "disable" | "false" | "no" => false,
@@ -182,11 +156,7 @@ pub async fn port(s: &FaxServer, action: PortAction, as_json: bool) -> anyhow::R
             };
             let p = s.port(&id).await.context("finding the port")?;
             let methods = p
-                .set_routing_methods(&[RoutingMethodPatch {
-                    method,
-                    enable: Some(enable),
-                    routing_data: data,
-                }])
+                .set_routing_methods(&[RoutingMethodPatch { method, enable: Some(enable), routing_data: data }])
                 .await?;
             if as_json {
                 return json(&methods).map(|_| 0);

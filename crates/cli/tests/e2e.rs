@@ -17,11 +17,7 @@ impl Drop for Faxd {
 
 fn bin(name: &str) -> PathBuf {
     let fax = PathBuf::from(env!("CARGO_BIN_EXE_fax"));
-    if name == "fax" {
-        fax
-    } else {
-        fax.with_file_name(name)
-    }
+    if name == "fax" { fax } else { fax.with_file_name(name) }
 }
 
 fn fax(data: &Path, args: &[&str]) -> Output {
@@ -37,14 +33,8 @@ fn fax(data: &Path, args: &[&str]) -> Output {
 /// Runs a peer tool; a missing peer fails the test (CI installs them).
 fn peer(cmd: &mut Command) -> Output {
     let name = format!("{cmd:?}");
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{name}: {e} (install netpbm and libtiff-tools)"));
-    assert!(
-        out.status.success(),
-        "{name}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = cmd.output().unwrap_or_else(|e| panic!("{name}: {e} (install netpbm and libtiff-tools)"));
+    assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
     out
 }
 
@@ -88,11 +78,7 @@ fn pbm_raster(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
 fn fresh_faxd_sends_tiff_and_text_to_100_and_they_arrive() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let _faxd = Faxd(
         Command::new(bin("faxd"))
             .arg("--data-dir")
@@ -106,73 +92,34 @@ fn fresh_faxd_sends_tiff_and_text_to_100_and_they_arrive() {
     );
     let start = Instant::now();
     while !data.join("faxd.url").exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "faxd did not start"
-        );
+        assert!(start.elapsed() < Duration::from_secs(30), "faxd did not start");
         std::thread::sleep(Duration::from_millis(20));
     }
     let meta = std::fs::metadata(data.join("admin.token")).unwrap();
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(
-        meta.permissions().mode() & 0o777,
-        0o600,
-        "the admin token is private"
-    );
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600, "the admin token is private");
 
     // A TIFF made by netpbm (through libtiff), at fax resolution.
     let (w, h, bits) = test_page();
     let pbm_path = tmp.path().join("page.pbm");
     std::fs::write(&pbm_path, pbm(w, h, &bits)).unwrap();
-    let tiff = peer(
-        Command::new("pamtotiff")
-            .args(["-g4", "-xresolution", "204", "-yresolution", "196"])
-            .arg(&pbm_path),
-    );
+    let tiff =
+        peer(Command::new("pamtotiff").args(["-g4", "-xresolution", "204", "-yresolution", "196"]).arg(&pbm_path));
     let tiff_path = tmp.path().join("document.tif");
     std::fs::write(&tiff_path, &tiff.stdout).unwrap();
 
-    let out = fax(
-        &data,
-        &[
-            "send",
-            tiff_path.to_str().unwrap(),
-            "--to",
-            "100",
-            "--wait",
-            "--json",
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = fax(&data, &["send", tiff_path.to_str().unwrap(), "--to", "100", "--wait", "--json"]);
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     let jobs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(jobs[0]["queue_status"], "completed", "{jobs}");
     assert_eq!(jobs[0]["pages_confirmed"], 1);
 
     let text_path = tmp.path().join("letter.txt");
-    std::fs::write(
-        &text_path,
-        "Dear pharmacy,\n\nplease refill the prescription.\n\x0cPage two.\n",
-    )
-    .unwrap();
-    let out = fax(
-        &data,
-        &["send", text_path.to_str().unwrap(), "--to", "100", "--wait"],
-    );
+    std::fs::write(&text_path, "Dear pharmacy,\n\nplease refill the prescription.\n\x0cPage two.\n").unwrap();
+    let out = fax(&data, &["send", text_path.to_str().unwrap(), "--to", "100", "--wait"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        stdout.contains("page 2 of 2"),
-        "progress is shown: {stdout}"
-    );
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("page 2 of 2"), "progress is shown: {stdout}");
     assert!(stdout.contains("completed: 2/2 pages"), "{stdout}");
 
     let out = fax(&data, &["inbox", "--json"]);
@@ -183,16 +130,7 @@ fn fresh_faxd_sends_tiff_and_text_to_100_and_they_arrive() {
     let tiff_fax = inbox.iter().find(|f| f["page_count"] == 1).unwrap();
 
     let received = tmp.path().join("received.tif");
-    let out = fax(
-        &data,
-        &[
-            "inbox",
-            "get",
-            &tiff_fax["job_id"].to_string(),
-            "-o",
-            received.to_str().unwrap(),
-        ],
-    );
+    let out = fax(&data, &["inbox", "get", &tiff_fax["job_id"].to_string(), "-o", received.to_str().unwrap()]);
     assert!(out.status.success());
     let info = peer(Command::new("tiffinfo").arg(&received));
     let info = String::from_utf8_lossy(&info.stdout);
@@ -205,11 +143,7 @@ fn fresh_faxd_sends_tiff_and_text_to_100_and_they_arrive() {
     let out = fax(&data, &["jobs", "--json"]);
     let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
-        all.as_array()
-            .unwrap()
-            .iter()
-            .filter(|j| j["type"] == "send" && j["queue_status"] == "completed")
-            .count(),
+        all.as_array().unwrap().iter().filter(|j| j["type"] == "send" && j["queue_status"] == "completed").count(),
         2
     );
 }

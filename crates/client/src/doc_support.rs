@@ -40,17 +40,9 @@ fn faxd_path() -> PathBuf {
 
 /// Starts faxd and returns its URL, the admin token and the guard.
 pub async fn server() -> (String, String, DocServer) {
-    let dir = std::env::temp_dir().join(format!(
-        "ferrofax-doc-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
+    let dir = std::env::temp_dir().join(format!("ferrofax-doc-{}-{}", std::process::id(), rand_suffix()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("free port")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
     let child = Command::new(faxd_path())
         .arg("--data-dir")
         .arg(&dir)
@@ -60,19 +52,12 @@ pub async fn server() -> (String, String, DocServer) {
         .stderr(Stdio::null())
         .spawn()
         .expect("faxd must be built (cargo build --workspace) to run the examples");
-    let guard = DocServer {
-        child,
-        dir: dir.clone(),
-    };
+    let guard = DocServer { child, dir: dir.clone() };
     for _ in 0..200 {
         if let Ok(t) = std::fs::read_to_string(dir.join("admin.token"))
             && dir.join("faxd.url").exists()
         {
-            return (
-                format!("http://127.0.0.1:{port}"),
-                t.trim().to_string(),
-                guard,
-            );
+            return (format!("http://127.0.0.1:{port}"), t.trim().to_string(), guard);
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
@@ -81,8 +66,5 @@ pub async fn server() -> (String, String, DocServer) {
 
 fn rand_suffix() -> u64 {
     use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
 }

@@ -76,13 +76,7 @@ text_setters! { doc:
 
 impl FaxDoc {
     pub(crate) fn new(server: FaxServer, file: PathBuf) -> Self {
-        FaxDoc {
-            server,
-            file,
-            request: SubmitRequest::default(),
-            coverpage_file: None,
-            idempotency_key: None,
-        }
+        FaxDoc { server, file, request: SubmitRequest::default(), coverpage_file: None, idempotency_key: None }
     }
 
     /// FileName: the document sent.
@@ -146,29 +140,16 @@ impl FaxDoc {
 
     /// Like [`FaxDoc::send`], with the document id and page count.
     pub async fn send_detailed(&self) -> Result<SubmitResponse> {
-        let read = |p: &PathBuf| {
-            std::fs::read(p).map_err(|source| Error::Io {
-                path: p.display().to_string(),
-                source,
-            })
-        };
-        let name = self
-            .file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "document".into());
-        let fax =
-            serde_json::to_string(&self.request).map_err(|e| Error::Protocol(e.to_string()))?;
+        let read = |p: &PathBuf| std::fs::read(p).map_err(|source| Error::Io { path: p.display().to_string(), source });
+        let name = self.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document".into());
+        let fax = serde_json::to_string(&self.request).map_err(|e| Error::Protocol(e.to_string()))?;
         let mut form = Form::new()
             .part("fax", Part::text(fax).mime_str("application/json")?)
             .part("document", Part::bytes(read(&self.file)?).file_name(name));
         if let Some(c) = &self.coverpage_file {
             form = form.part("coverpage", Part::bytes(read(c)?).file_name("coverpage"));
         }
-        let mut rq = self
-            .server
-            .request(Method::POST, "/v1/jobs")?
-            .multipart(form);
+        let mut rq = self.server.request(Method::POST, "/v1/jobs")?.multipart(form);
         if let Some(k) = &self.idempotency_key {
             rq = rq.header("Idempotency-Key", k);
         }

@@ -20,11 +20,7 @@ pub struct EventStream {
 
 impl EventStream {
     pub(crate) fn new(resp: reqwest::Response) -> Self {
-        EventStream {
-            body: Box::pin(resp.bytes_stream()),
-            buffer: Vec::new(),
-            data: String::new(),
-        }
+        EventStream { body: Box::pin(resp.bytes_stream()), buffer: Vec::new(), data: String::new() }
     }
 
     /// Takes one complete event out of the buffer, if there is one.
@@ -38,10 +34,7 @@ impl EventStream {
                     continue;
                 }
                 let data = std::mem::take(&mut self.data);
-                return Some(
-                    serde_json::from_str(&data)
-                        .map_err(|e| Error::Protocol(format!("bad event: {e}"))),
-                );
+                return Some(serde_json::from_str(&data).map_err(|e| Error::Protocol(format!("bad event: {e}"))));
             }
             if let Some(d) = line.strip_prefix("data:") {
                 if !self.data.is_empty() {

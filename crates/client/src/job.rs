@@ -32,10 +32,7 @@ impl FaxJob {
 
     /// Reads the job's current state from the server.
     pub async fn refresh(&mut self) -> Result<()> {
-        self.view = self
-            .server
-            .get(&format!("/v1/jobs/{}", self.view.job_id))
-            .await?;
+        self.view = self.server.get(&format!("/v1/jobs/{}", self.view.job_id)).await?;
         Ok(())
     }
 
@@ -44,20 +41,10 @@ impl FaxJob {
     pub async fn set_status(&mut self, command: JobCommand) -> Result<()> {
         let id = self.view.job_id;
         if command == JobCommand::Delete {
-            check(
-                self.server
-                    .request(Method::DELETE, &format!("/v1/jobs/{id}"))?
-                    .send()
-                    .await?,
-            )
-            .await?;
+            check(self.server.request(Method::DELETE, &format!("/v1/jobs/{id}"))?.send().await?).await?;
             return Ok(());
         }
-        let resp = self
-            .server
-            .request(Method::POST, &format!("/v1/jobs/{id}/{}", command.as_str()))?
-            .send()
-            .await?;
+        let resp = self.server.request(Method::POST, &format!("/v1/jobs/{id}/{}", command.as_str()))?.send().await?;
         self.view = decode(resp).await?;
         Ok(())
     }

@@ -45,9 +45,9 @@ pub mod doc_support;
 pub use document::FaxDoc;
 pub use events::EventStream;
 pub use ferrofax_api::{
-    DeviceStatus, Event, EventBody, FaxStatus, InboxFax, JobCommand, JobId, JobState, JobType,
-    JobView, PortPatch, PortView, Priority, Problem, ProblemType, Recipient, RoutingMethodPatch,
-    RoutingMethodView, ServerSettings, SettingsPatch, VersionInfo,
+    DeviceStatus, Event, EventBody, FaxStatus, InboxFax, JobCommand, JobId, JobState, JobType, JobView, PortPatch,
+    PortView, Priority, Problem, ProblemType, Recipient, RoutingMethodPatch, RoutingMethodView, ServerSettings,
+    SettingsPatch, VersionInfo,
 };
 pub use job::FaxJob;
 pub use port::FaxPort;
@@ -67,10 +67,7 @@ pub enum Error {
     Disconnected,
     /// Reading a local file failed.
     #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
     /// The server said something this client does not understand.
     #[error("unexpected answer from the server: {0}")]
     Protocol(String),

@@ -5,9 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use ferrofax_api::{
-    InboxFax, JobList, JobView, PortView, Problem, ServerSettings, SettingsPatch, VersionInfo,
-};
+use ferrofax_api::{InboxFax, JobList, JobView, PortView, Problem, ServerSettings, SettingsPatch, VersionInfo};
 use reqwest::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
@@ -29,11 +27,7 @@ pub struct FaxServer {
 
 impl std::fmt::Debug for FaxServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "FaxServer({} as {})",
-            self.inner.base, self.inner.info.user
-        )
+        write!(f, "FaxServer({} as {})", self.inner.base, self.inner.info.user)
     }
 }
 
@@ -41,21 +35,13 @@ impl FaxServer {
     /// Connects: checks that a ferrofax server answers at `url` and that `token` is good.
     pub async fn connect(url: &str, token: &str) -> Result<FaxServer> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("ferrofax-client/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let http =
+            reqwest::Client::builder().user_agent(concat!("ferrofax-client/", env!("CARGO_PKG_VERSION"))).build()?;
         let base = url.trim_end_matches('/').to_string();
-        let resp = http
-            .get(format!("{base}/v1/version"))
-            .bearer_auth(token.trim())
-            .send()
-            .await?;
+        let resp = http.get(format!("{base}/v1/version")).bearer_auth(token.trim()).send().await?;
         let info: VersionInfo = decode(resp).await?;
         if info.product != "ferrofax" {
-            return Err(Error::Protocol(format!(
-                "{url} is not a ferrofax server ({})",
-                info.product
-            )));
+            return Err(Error::Protocol(format!("{url} is not a ferrofax server ({})", info.product)));
         }
         Ok(FaxServer {
             inner: Arc::new(Inner {
@@ -83,11 +69,7 @@ impl FaxServer {
         if !self.inner.connected.load(Ordering::SeqCst) {
             return Err(Error::Disconnected);
         }
-        Ok(self
-            .inner
-            .http
-            .request(method, format!("{}{path}", self.inner.base))
-            .bearer_auth(&self.inner.token))
+        Ok(self.inner.http.request(method, format!("{}{path}", self.inner.base)).bearer_auth(&self.inner.token))
     }
 
     pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
@@ -131,11 +113,7 @@ impl FaxServer {
         let mut out = Vec::new();
         let mut after: Option<i64> = None;
         loop {
-            let mut path = format!(
-                "/v1/jobs?limit=500{}{}",
-                if query.is_empty() { "" } else { "&" },
-                query
-            );
+            let mut path = format!("/v1/jobs?limit=500{}{}", if query.is_empty() { "" } else { "&" }, query);
             if let Some(a) = after {
                 path.push_str(&format!("&after={a}"));
             }
@@ -157,10 +135,7 @@ impl FaxServer {
     /// A snapshot of the fax lines, in priority order.
     pub async fn ports(&self) -> Result<Vec<FaxPort>> {
         let ports: Vec<PortView> = self.get("/v1/ports").await?;
-        Ok(ports
-            .into_iter()
-            .map(|p| FaxPort::new(self.clone(), p))
-            .collect())
+        Ok(ports.into_iter().map(|p| FaxPort::new(self.clone(), p)).collect())
     }
 
     /// One fax line.
@@ -176,12 +151,7 @@ impl FaxServer {
 
     /// A received fax as a multi-page TIFF Class F.
     pub async fn received_document(&self, id: i64) -> Result<Vec<u8>> {
-        let resp = check(
-            self.request(Method::GET, &format!("/v1/inbox/{id}/document"))?
-                .send()
-                .await?,
-        )
-        .await?;
+        let resp = check(self.request(Method::GET, &format!("/v1/inbox/{id}/document"))?.send().await?).await?;
         Ok(resp.bytes().await?.to_vec())
     }
 
@@ -250,10 +220,7 @@ pub(crate) async fn check(resp: Response) -> Result<Response> {
     let text = resp.text().await.unwrap_or_default();
     Err(match serde_json::from_str::<Problem>(&text) {
         Ok(p) => Error::Api(p),
-        Err(_) => Error::Protocol(format!(
-            "HTTP {status}: {}",
-            text.chars().take(300).collect::<String>()
-        )),
+        Err(_) => Error::Protocol(format!("HTTP {status}: {}", text.chars().take(300).collect::<String>())),
     })
 }
 

@@ -19,12 +19,7 @@ impl Bitmap {
     /// A white page.
     pub fn new(width: u32, height: u32) -> Self {
         let stride = (width as usize).div_ceil(8);
-        Bitmap {
-            width,
-            height,
-            stride,
-            data: vec![0; stride * height as usize],
-        }
+        Bitmap { width, height, stride, data: vec![0; stride * height as usize] }
     }
 
     pub fn width(&self) -> u32 {
@@ -122,9 +117,7 @@ impl Bitmap {
         if self.width == 0 || self.height == 0 {
             return out;
         }
-        let xs: Vec<u32> = (0..width)
-            .map(|x| (x as u64 * self.width as u64 / width as u64) as u32)
-            .collect();
+        let xs: Vec<u32> = (0..width).map(|x| (x as u64 * self.width as u64 / width as u64) as u32).collect();
         for y in 0..height {
             let sy = (y as u64 * self.height as u64 / height as u64) as u32;
             for (x, &sx) in xs.iter().enumerate() {
@@ -139,11 +132,8 @@ impl Bitmap {
     /// This page placed on a white page `width` wide, centred (cropped if wider).
     pub fn centred_in_width(&self, width: u32) -> Bitmap {
         let mut out = Bitmap::new(width, self.height);
-        let (dst0, src0) = if width >= self.width {
-            ((width - self.width) / 2, 0)
-        } else {
-            (0, (self.width - width) / 2)
-        };
+        let (dst0, src0) =
+            if width >= self.width { ((width - self.width) / 2, 0) } else { (0, (self.width - width) / 2) };
         let n = self.width.min(width);
         for y in 0..self.height {
             for x in 0..n {

@@ -89,10 +89,7 @@ pub(crate) struct RowSink {
 
 impl RowSink {
     pub(crate) fn new(width: u32, height: u32) -> Self {
-        RowSink {
-            bitmap: Bitmap::new(width, height),
-            y: 0,
-        }
+        RowSink { bitmap: Bitmap::new(width, height), y: 0 }
     }
 
     /// The bitmap, if every row arrived.
@@ -100,11 +97,7 @@ impl RowSink {
         if self.y < self.bitmap.height() {
             return Err(ImageError::Corrupt {
                 page,
-                reason: format!(
-                    "data ends after {} of {} lines",
-                    self.y,
-                    self.bitmap.height()
-                ),
+                reason: format!("data ends after {} of {} lines", self.y, self.bitmap.height()),
             });
         }
         Ok(self.bitmap)

@@ -21,9 +21,7 @@ impl PageWidth {
     }
 
     pub fn from_pixels(px: u32) -> Option<Self> {
-        [PageWidth::A4, PageWidth::B4, PageWidth::A3]
-            .into_iter()
-            .find(|w| w.pixels() == px)
+        [PageWidth::A4, PageWidth::B4, PageWidth::A3].into_iter().find(|w| w.pixels() == px)
     }
 }
 
@@ -63,18 +61,10 @@ impl Resolution {
 
     /// The resolution closest to the dots per inch given (as read from a file).
     pub fn nearest(x_dpi: f64, y_dpi: f64) -> Self {
-        let all = [
-            Resolution::Standard,
-            Resolution::Fine,
-            Resolution::Superfine,
-            Resolution::R300,
-            Resolution::R400,
-        ];
+        let all = [Resolution::Standard, Resolution::Fine, Resolution::Superfine, Resolution::R300, Resolution::R400];
         *all.iter()
             .min_by(|a, b| {
-                let d = |r: &Resolution| {
-                    (r.x_dpi() as f64 - x_dpi).abs() + (r.y_dpi() as f64 - y_dpi).abs()
-                };
+                let d = |r: &Resolution| (r.x_dpi() as f64 - x_dpi).abs() + (r.y_dpi() as f64 - y_dpi).abs();
                 d(a).total_cmp(&d(b))
             })
             .expect("non-empty")

@@ -58,11 +58,7 @@ pub fn row_changes(row: &[u8], width: u32, out: &mut Vec<u32>) {
 }
 
 fn write_run(w: &mut VecWriter, black_run: bool, mut n: u32) {
-    let table = if black_run {
-        &black::ENTRIES
-    } else {
-        &white::ENTRIES
-    };
+    let table = if black_run { &black::ENTRIES } else { &white::ENTRIES };
     let mut put = |n: u32| {
         let idx = if n >= 64 { 63 + n / 64 } else { n } as usize;
         let Ok(()) = w.write(table[idx].1);
@@ -157,7 +153,7 @@ mod tests {
                 s ^= s << 13;
                 s ^= s >> 7;
                 s ^= s << 17;
-                if s % density == 0 {
+                if s.is_multiple_of(density) {
                     black = !black;
                 }
                 b.set(x, y, black);

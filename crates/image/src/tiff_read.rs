@@ -22,11 +22,7 @@ pub struct ReadLimits {
 
 impl Default for ReadLimits {
     fn default() -> Self {
-        ReadLimits {
-            max_pages: 1000,
-            max_width: 10_000,
-            max_height: 20_000,
-        }
+        ReadLimits { max_pages: 1000, max_width: 10_000, max_height: 20_000 }
     }
 }
 
@@ -117,71 +113,38 @@ pub fn read_tiff(bytes: &[u8], limits: ReadLimits) -> Result<FaxTiff<'_>, ImageE
         if bps != 1 || spp != 1 {
             return Err(unsupported(
                 n,
-                format!(
-                    "it has {spp} sample(s) of {bps} bit(s); a fax page is 1-bit black and white"
-                ),
+                format!("it has {spp} sample(s) of {bps} bit(s); a fax page is 1-bit black and white"),
             ));
         }
         let compression = num(259, 1)? as u16;
         if !matches!(compression, 1 | 2 | 3 | 4 | 32773) {
             return Err(unsupported(
                 n,
-                format!(
-                    "compression {compression} is not one of none, CCITT RLE, Group 3, Group 4, PackBits"
-                ),
+                format!("compression {compression} is not one of none, CCITT RLE, Group 3, Group 4, PackBits"),
             ));
         }
-        let offsets = get(273)
-            .map(|e| r.numbers(e))
-            .transpose()?
-            .unwrap_or_default();
-        let counts = get(279)
-            .map(|e| r.numbers(e))
-            .transpose()?
-            .unwrap_or_default();
+        let offsets = get(273).map(|e| r.numbers(e)).transpose()?.unwrap_or_default();
+        let counts = get(279).map(|e| r.numbers(e)).transpose()?.unwrap_or_default();
         if offsets.is_empty() || offsets.len() != counts.len() {
-            return Err(unsupported(
-                n,
-                "its strip offsets and byte counts do not match".into(),
-            ));
+            return Err(unsupported(n, "its strip offsets and byte counts do not match".into()));
         }
         let mut strips = Vec::with_capacity(offsets.len());
         for (&o, &c) in offsets.iter().zip(&counts) {
             let (o, c) = (o as usize, c as usize);
             if o.checked_add(c).is_none_or(|end| end > bytes.len()) {
-                return Err(ImageError::Corrupt {
-                    page: n,
-                    reason: "a strip lies beyond the end of the file".into(),
-                });
+                return Err(ImageError::Corrupt { page: n, reason: "a strip lies beyond the end of the file".into() });
             }
             strips.push((o, c));
         }
         let unit = num(296, 2)?;
         let scale = if unit == 3 { 2.54 } else { 1.0 };
-        let x_dpi = get(282)
-            .map(|e| r.rational(e))
-            .transpose()?
-            .unwrap_or(204.0)
-            * scale;
-        let y_dpi = get(283)
-            .map(|e| r.rational(e))
-            .transpose()?
-            .unwrap_or(196.0)
-            * scale;
+        let x_dpi = get(282).map(|e| r.rational(e)).transpose()?.unwrap_or(204.0) * scale;
+        let y_dpi = get(283).map(|e| r.rational(e)).transpose()?.unwrap_or(196.0) * scale;
         let rows_per_strip = num(278, height)?.min(height).max(1) as u32;
         if n == 1 {
-            metadata.description = get(270)
-                .map(|e| r.ascii(e))
-                .transpose()?
-                .unwrap_or_default();
-            metadata.software = get(305)
-                .map(|e| r.ascii(e))
-                .transpose()?
-                .unwrap_or_default();
-            metadata.date_time = get(306)
-                .map(|e| r.ascii(e))
-                .transpose()?
-                .unwrap_or_default();
+            metadata.description = get(270).map(|e| r.ascii(e)).transpose()?.unwrap_or_default();
+            metadata.software = get(305).map(|e| r.ascii(e)).transpose()?.unwrap_or_default();
+            metadata.date_time = get(306).map(|e| r.ascii(e)).transpose()?.unwrap_or_default();
             if let Some(e) = get(FERROFAX_METADATA_TAG) {
                 metadata.parse_private_block(&r.ascii(e)?);
             }
@@ -189,16 +152,8 @@ pub fn read_tiff(bytes: &[u8], limits: ReadLimits) -> Result<FaxTiff<'_>, ImageE
         pages.push(TiffPage {
             width: width as u32,
             height: height as u32,
-            x_dpi: if x_dpi.is_finite() && x_dpi > 0.0 {
-                x_dpi
-            } else {
-                204.0
-            },
-            y_dpi: if y_dpi.is_finite() && y_dpi > 0.0 {
-                y_dpi
-            } else {
-                196.0
-            },
+            x_dpi: if x_dpi.is_finite() && x_dpi > 0.0 { x_dpi } else { 204.0 },
+            y_dpi: if y_dpi.is_finite() && y_dpi > 0.0 { y_dpi } else { 196.0 },
             compression,
             fill_order_reversed: num(266, 1)? == 2,
             black_is_zero: num(262, 0)? == 1,
@@ -211,11 +166,7 @@ pub fn read_tiff(bytes: &[u8], limits: ReadLimits) -> Result<FaxTiff<'_>, ImageE
     if pages.is_empty() {
         return Err(ImageError::NotTiff("it has no pages".into()));
     }
-    Ok(FaxTiff {
-        bytes,
-        pages,
-        metadata,
-    })
+    Ok(FaxTiff { bytes, pages, metadata })
 }
 
 impl FaxTiff<'_> {
@@ -279,29 +230,17 @@ impl FaxTiff<'_> {
             y0 += rows;
         }
         if y0 < p.height {
-            return Err(ImageError::Corrupt {
-                page: n,
-                reason: format!("its strips hold {y0} of {} lines", p.height),
-            });
+            return Err(ImageError::Corrupt { page: n, reason: format!("its strips hold {y0} of {} lines", p.height) });
         }
         Ok(out)
     }
 }
 
-fn raw_strip(
-    data: &[u8],
-    width: u32,
-    rows: u32,
-    black_is_zero: bool,
-    page: u32,
-) -> Result<Bitmap, ImageError> {
+fn raw_strip(data: &[u8], width: u32, rows: u32, black_is_zero: bool, page: u32) -> Result<Bitmap, ImageError> {
     let mut b = Bitmap::new(width, rows);
     let stride = b.stride();
     if data.len() < stride * rows as usize {
-        return Err(ImageError::Corrupt {
-            page,
-            reason: "a strip is shorter than its lines".into(),
-        });
+        return Err(ImageError::Corrupt { page, reason: "a strip is shorter than its lines".into() });
     }
     for y in 0..rows {
         let src = &data[y as usize * stride..(y as usize + 1) * stride];
@@ -356,10 +295,7 @@ fn unpack_bits(data: &[u8], want: usize) -> Vec<u8> {
 }
 
 fn bad(page: u32, tag: u16) -> ImageError {
-    ImageError::Corrupt {
-        page,
-        reason: format!("tag {tag} has no value"),
-    }
+    ImageError::Corrupt { page, reason: format!("tag {tag} has no value") }
 }
 
 fn unsupported(page: u32, reason: String) -> ImageError {
@@ -381,25 +317,19 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn new(b: &'a [u8]) -> Result<Self, ImageError> {
         if b.len() < 8 {
-            return Err(ImageError::NotTiff(
-                "the file is shorter than a TIFF header".into(),
-            ));
+            return Err(ImageError::NotTiff("the file is shorter than a TIFF header".into()));
         }
         let le = match &b[..2] {
             b"II" => true,
             b"MM" => false,
             _ => {
-                return Err(ImageError::NotTiff(
-                    "it does not start with a TIFF byte-order mark".into(),
-                ));
+                return Err(ImageError::NotTiff("it does not start with a TIFF byte-order mark".into()));
             }
         };
         let r = Reader { b, le };
         match r.u16(2)? {
             42 => Ok(r),
-            43 => Err(ImageError::NotTiff(
-                "BigTIFF files are not fax files".into(),
-            )),
+            43 => Err(ImageError::NotTiff("BigTIFF files are not fax files".into())),
             m => Err(ImageError::NotTiff(format!("magic number {m} is not 42"))),
         }
     }
@@ -407,29 +337,17 @@ impl<'a> Reader<'a> {
     fn slice(&self, at: usize, n: usize) -> Result<&'a [u8], ImageError> {
         at.checked_add(n)
             .and_then(|end| self.b.get(at..end))
-            .ok_or_else(|| {
-                ImageError::NotTiff(format!(
-                    "a field points beyond the end of the file ({at}+{n})"
-                ))
-            })
+            .ok_or_else(|| ImageError::NotTiff(format!("a field points beyond the end of the file ({at}+{n})")))
     }
 
     fn u16(&self, at: usize) -> Result<u16, ImageError> {
         let s = self.slice(at, 2)?;
-        Ok(if self.le {
-            u16::from_le_bytes([s[0], s[1]])
-        } else {
-            u16::from_be_bytes([s[0], s[1]])
-        })
+        Ok(if self.le { u16::from_le_bytes([s[0], s[1]]) } else { u16::from_be_bytes([s[0], s[1]]) })
     }
 
     fn u32(&self, at: usize) -> Result<u32, ImageError> {
         let s: [u8; 4] = self.slice(at, 4)?.try_into().expect("4 bytes");
-        Ok(if self.le {
-            u32::from_le_bytes(s)
-        } else {
-            u32::from_be_bytes(s)
-        })
+        Ok(if self.le { u32::from_le_bytes(s) } else { u32::from_be_bytes(s) })
     }
 
     fn directory(&self, at: usize) -> Result<(Vec<Entry>, usize), ImageError> {
@@ -440,17 +358,8 @@ impl<'a> Reader<'a> {
             let ty = self.u16(e + 2)?;
             let count = self.u32(e + 4)?;
             let size = type_size(ty) as u64 * count as u64;
-            let value_at = if size <= 4 {
-                e + 8
-            } else {
-                self.u32(e + 8)? as usize
-            };
-            entries.push(Entry {
-                tag: self.u16(e)?,
-                ty,
-                count,
-                value_at,
-            });
+            let value_at = if size <= 4 { e + 8 } else { self.u32(e + 8)? as usize };
+            entries.push(Entry { tag: self.u16(e)?, ty, count, value_at });
         }
         let next = self.u32(at + 2 + n * 12)? as usize;
         Ok((entries, next))
@@ -459,10 +368,7 @@ impl<'a> Reader<'a> {
     fn numbers(&self, e: &Entry) -> Result<Vec<u64>, ImageError> {
         let size = type_size(e.ty);
         if !matches!(e.ty, 1 | 3 | 4 | 13 | 16) {
-            return Err(ImageError::NotTiff(format!(
-                "tag {} has type {}, not an integer",
-                e.tag, e.ty
-            )));
+            return Err(ImageError::NotTiff(format!("tag {} has type {}, not an integer", e.tag, e.ty)));
         }
         let count = e.count as usize;
         self.slice(e.value_at, count.saturating_mul(size))?;

@@ -42,31 +42,26 @@ pub fn write_tiff(pages: &[CodedPage], metadata: &FaxMetadata) -> Vec<u8> {
             Coding::Mmr => (4, 293, 0),
         };
         let mut entries: Vec<(u16, u16, u32, u32)> = vec![
-            (254, 4, 1, 2),                      // NewSubfileType: page of a multi-page file
-            (256, 4, 1, page.width),             // ImageWidth
-            (257, 4, 1, page.height),            // ImageLength
-            (258, 3, 1, 1),                      // BitsPerSample
-            (259, 3, 1, compression as u32),     // Compression
-            (262, 3, 1, 0),                      // Photometric: WhiteIsZero
-            (266, 3, 1, 1),                      // FillOrder: MSB first
-            (273, 4, 1, strip_at),               // StripOffsets
-            (274, 3, 1, 1),                      // Orientation
-            (277, 3, 1, 1),                      // SamplesPerPixel
-            (278, 4, 1, page.height),            // RowsPerStrip
-            (279, 4, 1, page.data.len() as u32), // StripByteCounts
-            (282, 5, 1, xres_at),                // XResolution
-            (283, 5, 1, yres_at),                // YResolution
-            (options_tag, 4, 1, options),        // T4Options / T6Options
-            (296, 3, 1, 2),                      // ResolutionUnit: inch
+            (254, 4, 1, 2),                                   // NewSubfileType: page of a multi-page file
+            (256, 4, 1, page.width),                          // ImageWidth
+            (257, 4, 1, page.height),                         // ImageLength
+            (258, 3, 1, 1),                                   // BitsPerSample
+            (259, 3, 1, compression as u32),                  // Compression
+            (262, 3, 1, 0),                                   // Photometric: WhiteIsZero
+            (266, 3, 1, 1),                                   // FillOrder: MSB first
+            (273, 4, 1, strip_at),                            // StripOffsets
+            (274, 3, 1, 1),                                   // Orientation
+            (277, 3, 1, 1),                                   // SamplesPerPixel
+            (278, 4, 1, page.height),                         // RowsPerStrip
+            (279, 4, 1, page.data.len() as u32),              // StripByteCounts
+            (282, 5, 1, xres_at),                             // XResolution
+            (283, 5, 1, yres_at),                             // YResolution
+            (options_tag, 4, 1, options),                     // T4Options / T6Options
+            (296, 3, 1, 2),                                   // ResolutionUnit: inch
             (297, 3, 2, (i as u32) | ((total as u32) << 16)), // PageNumber
-            (327, 3, 1, 0),                      // CleanFaxData: clean
+            (327, 3, 1, 0),                                   // CleanFaxData: clean
         ];
-        for (tag, v) in [
-            (270u16, desc),
-            (305, soft),
-            (306, date),
-            (FERROFAX_METADATA_TAG, priv_at),
-        ] {
+        for (tag, v) in [(270u16, desc), (305, soft), (306, date), (FERROFAX_METADATA_TAG, priv_at)] {
             if let Some((at, len)) = v {
                 entries.push(if len <= 4 {
                     inline_ascii(tag, &out[at as usize..at as usize + len as usize])
@@ -127,10 +122,7 @@ mod tests {
         a.fill_run(10, 100, 900);
         let mut b = Bitmap::new(1728, 30);
         b.fill_run(5, 0, 1728);
-        let pages = [
-            CodedPage::encode_mmr(&a, Resolution::Fine),
-            CodedPage::encode_mmr(&b, Resolution::Standard),
-        ];
+        let pages = [CodedPage::encode_mmr(&a, Resolution::Fine), CodedPage::encode_mmr(&b, Resolution::Standard)];
         let meta = FaxMetadata {
             tsid: "+49 30 1234".into(),
             recipient_number: "100".into(),

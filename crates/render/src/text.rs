@@ -39,27 +39,15 @@ pub struct TextOptions {
 
 impl Default for TextOptions {
     fn default() -> Self {
-        TextOptions {
-            paper: Paper::A4,
-            resolution: Resolution::Fine,
-            font_size: 10.0,
-            max_pages: 500,
-        }
+        TextOptions { paper: Paper::A4, resolution: Resolution::Fine, font_size: 10.0, max_pages: 500 }
     }
 }
 
 /// Renders text as pages of 1728-pixel lines.
 pub fn render_text(text: &str, opts: &TextOptions) -> Result<Vec<Bitmap>, RenderError> {
-    let font =
-        FontRef::try_from_slice(FONT).map_err(|e| RenderError::BadDocument(e.to_string()))?;
-    let (xdpi, ydpi) = (
-        opts.resolution.x_dpi() as f32,
-        opts.resolution.y_dpi() as f32,
-    );
-    let scale = PxScale {
-        x: opts.font_size * xdpi / 72.0,
-        y: opts.font_size * ydpi / 72.0,
-    };
+    let font = FontRef::try_from_slice(FONT).map_err(|e| RenderError::BadDocument(e.to_string()))?;
+    let (xdpi, ydpi) = (opts.resolution.x_dpi() as f32, opts.resolution.y_dpi() as f32);
+    let scale = PxScale { x: opts.font_size * xdpi / 72.0, y: opts.font_size * ydpi / 72.0 };
     let scaled = font.as_scaled(scale);
     let advance = scaled.h_advance(font.glyph_id('M'));
     let line_height = (scaled.height() + scaled.line_gap()).ceil().max(1.0);
@@ -78,11 +66,7 @@ pub fn render_text(text: &str, opts: &TextOptions) -> Result<Vec<Bitmap>, Render
             opts.max_pages
         )));
     }
-    let mut glyphs = GlyphCache {
-        font: &font,
-        scale,
-        cache: HashMap::new(),
-    };
+    let mut glyphs = GlyphCache { font: &font, scale, cache: HashMap::new() };
     let ascent = scaled.ascent();
     Ok(pages_text
         .iter()
@@ -113,11 +97,7 @@ fn layout(text: &str, columns: usize, rows: usize) -> Vec<Vec<String>> {
         if i > 0 {
             pages.push(Vec::new());
         }
-        let chunk = if i > 0 {
-            chunk.strip_prefix('\n').unwrap_or(chunk)
-        } else {
-            chunk
-        };
+        let chunk = if i > 0 { chunk.strip_prefix('\n').unwrap_or(chunk) } else { chunk };
         if chunk.is_empty() {
             continue;
         }
@@ -169,9 +149,7 @@ impl GlyphCache<'_> {
     fn pixels(&mut self, c: char) -> &[(i32, i32)] {
         let (font, scale) = (self.font, self.scale);
         self.cache.entry(c).or_insert_with(|| {
-            let glyph = font
-                .glyph_id(c)
-                .with_scale_and_position(scale, point(0.0, 0.0));
+            let glyph = font.glyph_id(c).with_scale_and_position(scale, point(0.0, 0.0));
             let mut px = Vec::new();
             if let Some(outline) = font.outline_glyph(glyph) {
                 let b = outline.px_bounds();
@@ -212,13 +190,7 @@ mod tests {
     #[test]
     fn page_limit_is_enforced() {
         let text = "x\x0c".repeat(20);
-        let opts = TextOptions {
-            max_pages: 5,
-            ..Default::default()
-        };
-        assert!(matches!(
-            render_text(&text, &opts),
-            Err(RenderError::Limit(_))
-        ));
+        let opts = TextOptions { max_pages: 5, ..Default::default() };
+        assert!(matches!(render_text(&text, &opts), Err(RenderError::Limit(_))));
     }
 }

@@ -20,72 +20,33 @@ Kind regards,\n\nJohn Smith\nPharmacist\n";
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 fn main() {
     let jobs = arg("--jobs", 3000);
     let clients = arg("--clients", 16);
     let pages = render_text(LETTER, &TextOptions::default()).expect("letter renders");
-    let tiff = write_tiff(
-        &[CodedPage::encode_mmr(&pages[0], Resolution::Fine)],
-        &FaxMetadata::default(),
-    );
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let tiff = write_tiff(&[CodedPage::encode_mmr(&pages[0], Resolution::Fine)], &FaxMetadata::default());
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     println!(
         "machine: {} cores; faxd: {}",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(0),
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         env!("CARGO_BIN_EXE_faxd")
     );
     for (label, doc, name, paused) in [
-        (
-            "1-page fax TIFF (MMR), queue paused",
-            tiff.clone(),
-            "letter.tif",
-            true,
-        ),
-        (
-            "1-page plain text, queue paused",
-            LETTER.as_bytes().to_vec(),
-            "letter.txt",
-            true,
-        ),
-        (
-            "1-page fax TIFF, queue sending meanwhile",
-            tiff.clone(),
-            "letter.tif",
-            false,
-        ),
+        ("1-page fax TIFF (MMR), queue paused", tiff.clone(), "letter.tif", true),
+        ("1-page plain text, queue paused", LETTER.as_bytes().to_vec(), "letter.txt", true),
+        ("1-page fax TIFF, queue sending meanwhile", tiff.clone(), "letter.tif", false),
     ] {
         rt.block_on(run(label, doc, name, paused, jobs, clients));
     }
 }
 
-async fn run(
-    label: &str,
-    doc: Vec<u8>,
-    name: &'static str,
-    paused: bool,
-    jobs: usize,
-    clients: usize,
-) {
+async fn run(label: &str, doc: Vec<u8>, name: &'static str, paused: bool, jobs: usize, clients: usize) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let tmp = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let config = tmp.path().join("faxd.toml");
     std::fs::write(
         &config,
@@ -109,14 +70,8 @@ async fn run(
     while !data.join("faxd.url").exists() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let token = std::fs::read_to_string(data.join("admin.token"))
-        .unwrap()
-        .trim()
-        .to_string();
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(clients)
-        .build()
-        .unwrap();
+    let token = std::fs::read_to_string(data.join("admin.token")).unwrap().trim().to_string();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
     http.patch(format!("{url}/v1/server"))
         .bearer_auth(&token)
         .json(&serde_json::json!({"pause_server_queue": paused}))
@@ -129,22 +84,10 @@ async fn run(
         let (http, url, token, doc) = (http.clone(), url.clone(), token.clone(), doc.clone());
         async move {
             let form = reqwest::multipart::Form::new()
-                .part(
-                    "fax",
-                    reqwest::multipart::Part::text(format!(r#"{{"fax_number":"555 {i:04}"}}"#)),
-                )
-                .part(
-                    "document",
-                    reqwest::multipart::Part::bytes(doc.to_vec()).file_name(name),
-                );
+                .part("fax", reqwest::multipart::Part::text(format!(r#"{{"fax_number":"555 {i:04}"}}"#)))
+                .part("document", reqwest::multipart::Part::bytes(doc.to_vec()).file_name(name));
             let t = Instant::now();
-            let r = http
-                .post(format!("{url}/v1/jobs"))
-                .bearer_auth(&token)
-                .multipart(form)
-                .send()
-                .await
-                .unwrap();
+            let r = http.post(format!("{url}/v1/jobs")).bearer_auth(&token).multipart(form).send().await.unwrap();
             assert_eq!(r.status().as_u16(), 201);
             t.elapsed()
         }

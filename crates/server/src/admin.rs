@@ -3,8 +3,8 @@
 
 use ferrofax_api::validate;
 use ferrofax_api::{
-    EventBody, FaxStatus, InboxFax, JobType, PortPatch, PortView, Problem, ProblemType,
-    RoutingMethodPatch, RoutingMethodView, ServerSettings, SettingsPatch,
+    EventBody, FaxStatus, InboxFax, JobType, PortPatch, PortView, Problem, ProblemType, RoutingMethodPatch,
+    RoutingMethodView, ServerSettings, SettingsPatch,
 };
 
 use crate::auth::Caller;
@@ -13,13 +13,7 @@ use crate::service::{ApiResult, Core, forbidden, not_found};
 use crate::store::{JobFilter, RoutingRow};
 
 fn admin_only(caller: &Caller, what: &str) -> ApiResult<()> {
-    if caller.admin {
-        Ok(())
-    } else {
-        Err(forbidden(&format!(
-            "only an administrator may change {what}"
-        )))
-    }
+    if caller.admin { Ok(()) } else { Err(forbidden(&format!("only an administrator may change {what}"))) }
 }
 
 fn invalid(field: &str, detail: String) -> Problem {
@@ -28,61 +22,32 @@ fn invalid(field: &str, detail: String) -> Problem {
 
 impl Core {
     /// Validates, persists and applies a settings change at once.
-    pub async fn patch_settings(
-        &self,
-        caller: &Caller,
-        patch: &SettingsPatch,
-    ) -> ApiResult<ServerSettings> {
+    pub async fn patch_settings(&self, caller: &Caller, patch: &SettingsPatch) -> ApiResult<ServerSettings> {
         admin_only(caller, "server settings")?;
         let current = self.settings();
         let next = crate::settings::apply_patch(&current, patch, &self.config)?;
         self.store.save_settings(&next).await?;
         *self.settings.write().expect("settings") = next.clone();
-        self.events.publish(
-            self.now(),
-            None,
-            EventBody::Server {
-                settings: Box::new(next.clone()),
-            },
-        );
+        self.events.publish(self.now(), None, EventBody::Server { settings: Box::new(next.clone()) });
         self.wake.notify_one();
         Ok(next)
     }
 
     /// Ports in priority order, with CanModify for the caller.
     pub fn list_ports(&self, caller: &Caller) -> Vec<PortView> {
-        self.ports
-            .read()
-            .expect("ports")
-            .iter()
-            .map(|p| PortView {
-                can_modify: caller.admin,
-                ..p.clone()
-            })
-            .collect()
+        self.ports.read().expect("ports").iter().map(|p| PortView { can_modify: caller.admin, ..p.clone() }).collect()
     }
 
     pub fn get_port(&self, caller: &Caller, id: &str) -> ApiResult<PortView> {
-        self.list_ports(caller)
-            .into_iter()
-            .find(|p| p.device_id == id)
-            .ok_or_else(|| not_found(&format!("port {id}")))
+        self.list_ports(caller).into_iter().find(|p| p.device_id == id).ok_or_else(|| not_found(&format!("port {id}")))
     }
 
     /// Changes a port. A new priority moves the port to that rank and renumbers the others.
-    pub async fn patch_port(
-        &self,
-        caller: &Caller,
-        id: &str,
-        patch: &PortPatch,
-    ) -> ApiResult<PortView> {
+    pub async fn patch_port(&self, caller: &Caller, id: &str, patch: &PortPatch) -> ApiResult<PortView> {
         admin_only(caller, "ports")?;
         let _guard = self.port_lock.lock().await;
         let mut ports = self.ports.read().expect("ports").clone();
-        let i = ports
-            .iter()
-            .position(|p| p.device_id == id)
-            .ok_or_else(|| not_found(&format!("port {id}")))?;
+        let i = ports.iter().position(|p| p.device_id == id).ok_or_else(|| not_found(&format!("port {id}")))?;
         let mut p = ports[i].clone();
         if let Some(r) = patch.rings {
             validate::range("rings", r, 1, 99).map_err(|e| invalid("rings", e))?;
@@ -119,16 +84,7 @@ impl Core {
         *self.ports.write().expect("ports") = ports.clone();
         let now = self.now();
         for port in &ports {
-            self.events.publish(
-                now,
-                None,
-                EventBody::Port {
-                    port: PortView {
-                        can_modify: false,
-                        ..port.clone()
-                    },
-                },
-            );
+            self.events.publish(now, None, EventBody::Port { port: PortView { can_modify: false, ..port.clone() } });
         }
         self.set_live(id, |l| {
             if l.status.send || l.status.receive {
@@ -143,15 +99,10 @@ impl Core {
     }
 
     pub fn port_status(&self, id: &str) -> ApiResult<FaxStatus> {
-        self.live_status(id)
-            .ok_or_else(|| not_found(&format!("port {id}")))
+        self.live_status(id).ok_or_else(|| not_found(&format!("port {id}")))
     }
 
-    pub async fn routing_methods(
-        &self,
-        caller: &Caller,
-        id: &str,
-    ) -> ApiResult<Vec<RoutingMethodView>> {
+    pub async fn routing_methods(&self, caller: &Caller, id: &str) -> ApiResult<Vec<RoutingMethodView>> {
         let port = self.get_port(caller, id)?;
         let stored = self.store.routing(id).await?;
         Ok(crate::routing::views(&port.device_id, &port.name, &stored))
@@ -169,55 +120,33 @@ impl Core {
         let mut rows = Vec::new();
         for p in patches {
             let m = crate::routing::find(&p.method).ok_or_else(|| {
-                let names: Vec<&str> = crate::routing::METHODS
-                    .iter()
-                    .map(|m| m.function_name)
-                    .collect();
-                invalid(
-                    "method",
-                    format!(
-                        "no routing method `{}`; methods: {}",
-                        p.method,
-                        names.join(", ")
-                    ),
-                )
+                let names: Vec<&str> = crate::routing::METHODS.iter().map(|m| m.function_name).collect();
+                invalid("method", format!("no routing method `{}`; methods: {}", p.method, names.join(", ")))
             })?;
-            let mut row = stored
-                .iter()
-                .find(|r| r.function_name == m.function_name)
-                .cloned()
-                .unwrap_or(RoutingRow {
-                    device_id: id.into(),
-                    function_name: m.function_name.into(),
-                    enable: false,
-                    routing_data: String::new(),
-                });
+            let mut row = stored.iter().find(|r| r.function_name == m.function_name).cloned().unwrap_or(RoutingRow {
+                device_id: id.into(),
+                function_name: m.function_name.into(),
+                enable: false,
+                routing_data: String::new(),
+            });
             if let Some(d) = &p.routing_data {
                 row.routing_data = d.clone();
             }
             if let Some(e) = p.enable {
                 if e {
                     if let Some(why) = m.unavailable {
-                        return Err(invalid(
-                            "enable",
-                            format!("{} cannot be enabled: {why}", m.function_name),
-                        ));
+                        return Err(invalid("enable", format!("{} cannot be enabled: {why}", m.function_name)));
                     }
                     if m.function_name == "store_in_folder" {
                         let folder = row.routing_data.split('|').next().unwrap_or_default();
                         if !std::path::Path::new(folder).is_absolute() {
                             return Err(invalid(
                                 "routing_data",
-                                "store_in_folder needs an absolute folder as its routing data"
-                                    .into(),
+                                "store_in_folder needs an absolute folder as its routing data".into(),
                             ));
                         }
-                        std::fs::create_dir_all(folder).map_err(|e| {
-                            invalid(
-                                "routing_data",
-                                format!("folder {folder} cannot be used: {e}"),
-                            )
-                        })?;
+                        std::fs::create_dir_all(folder)
+                            .map_err(|e| invalid("routing_data", format!("folder {folder} cannot be used: {e}")))?;
                     }
                 }
                 row.enable = e;

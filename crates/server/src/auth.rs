@@ -34,18 +34,8 @@ pub fn hash_token(token: &str) -> String {
 }
 
 /// Creates a user (or reuses one of that name and role) and gives it a new token.
-pub async fn add_user(
-    store: &dyn Store,
-    name: &str,
-    role: &str,
-    now: Millis,
-) -> Result<String, AuthError> {
-    if name.is_empty()
-        || name.len() > 64
-        || !name
-            .chars()
-            .all(|c| c.is_alphanumeric() || "._-@".contains(c))
-    {
+pub async fn add_user(store: &dyn Store, name: &str, role: &str, now: Millis) -> Result<String, AuthError> {
+    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_alphanumeric() || "._-@".contains(c)) {
         return Err(AuthError::BadName(name.into()));
     }
     if role != "admin" && role != "user" {
@@ -82,12 +72,7 @@ pub fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let tmp = path.with_extension("tmp");
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)?;
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
     f.write_all(format!("{text}\n").as_bytes())?;
     f.sync_all()?;
     std::fs::rename(&tmp, path)?;

@@ -48,10 +48,7 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new(start: Millis) -> Self {
-        ManualClock {
-            now: Arc::new(AtomicI64::new(start)),
-            tick: watch::Sender::new(start),
-        }
+        ManualClock { now: Arc::new(AtomicI64::new(start)), tick: watch::Sender::new(start) }
     }
 
     /// Moves time forward by `ms`.

@@ -84,10 +84,7 @@ pub struct QueueConfig {
 
 impl Default for QueueConfig {
     fn default() -> Self {
-        QueueConfig {
-            lease_seconds: 300,
-            event_buffer: 10_000,
-        }
+        QueueConfig { lease_seconds: 300, event_buffer: 10_000 }
     }
 }
 
@@ -114,10 +111,7 @@ impl<'de> Deserialize<'de> for LineConfig {
         let driver = match raw.driver.as_str() {
             "loopback" => DriverConfig::Loopback {
                 peer: raw.peer.ok_or_else(|| {
-                    serde::de::Error::custom(format!(
-                        "line `{}`: a loopback line needs `peer`",
-                        raw.id
-                    ))
+                    serde::de::Error::custom(format!("line `{}`: a loopback line needs `peer`", raw.id))
                 })?,
                 page_seconds: raw.page_seconds.unwrap_or_else(default_page_seconds),
                 ring_seconds: raw.ring_seconds.unwrap_or_else(default_ring_seconds),
@@ -213,10 +207,9 @@ fn starttls() -> String {
 impl Config {
     /// Reads a TOML file.
     pub fn load(path: &Path) -> anyhow::Result<Config> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading config file {}", path.display()))?;
-        let config: Config = toml::from_str(&text)
-            .with_context(|| format!("parsing config file {}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
+        let config: Config =
+            toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))?;
         Ok(config)
     }
 
@@ -240,20 +233,13 @@ impl Config {
             csid: number.into(),
             tsid: number.into(),
         };
-        vec![
-            lo("loop1", "loop2", true, "+1 555 0100"),
-            lo("loop2", "loop1", false, "+1 555 0200"),
-        ]
+        vec![lo("loop1", "loop2", true, "+1 555 0100"), lo("loop2", "loop1", false, "+1 555 0200")]
     }
 
     /// Checks what parsing cannot: the time zone, line references, identifiers.
     pub fn validate(&self) -> anyhow::Result<()> {
-        jiff::tz::TimeZone::get(&self.time_zone).with_context(|| {
-            format!(
-                "time_zone `{}` is not a known IANA time zone",
-                self.time_zone
-            )
-        })?;
+        jiff::tz::TimeZone::get(&self.time_zone)
+            .with_context(|| format!("time_zone `{}` is not a known IANA time zone", self.time_zone))?;
         let lines = self.effective_lines();
         for l in &lines {
             if l.id.is_empty() {
@@ -268,8 +254,7 @@ impl Config {
             }
             ferrofax_api::validate::identifier("csid", &l.csid).map_err(anyhow::Error::msg)?;
             ferrofax_api::validate::identifier("tsid", &l.tsid).map_err(anyhow::Error::msg)?;
-            ferrofax_api::validate::range("rings", l.rings as i64, 1, 99)
-                .map_err(anyhow::Error::msg)?;
+            ferrofax_api::validate::range("rings", l.rings as i64, 1, 99).map_err(anyhow::Error::msg)?;
         }
         Ok(())
     }
@@ -283,8 +268,7 @@ pub fn data_dir(flag: Option<PathBuf>, config: &Config) -> anyhow::Result<PathBu
     if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(x).join("ferrofax"));
     }
-    let home = std::env::var_os("HOME")
-        .context("neither HOME nor XDG_DATA_HOME is set; pass --data-dir")?;
+    let home = std::env::var_os("HOME").context("neither HOME nor XDG_DATA_HOME is set; pass --data-dir")?;
     Ok(PathBuf::from(home).join(".local/share/ferrofax"))
 }
 
@@ -323,10 +307,8 @@ mod tests {
         assert_eq!(c.limits.max_pages, 10);
         assert!(!c.effective_lines()[1].send);
         assert!(toml::from_str::<Config>("colour = true").is_err());
-        let e = toml::from_str::<Config>(
-            "[[lines]]\nid = 'a'\ndriver = 'loopback'\npeer = 'a'\ncolour = 1",
-        )
-        .unwrap_err();
+        let e =
+            toml::from_str::<Config>("[[lines]]\nid = 'a'\ndriver = 'loopback'\npeer = 'a'\ncolour = 1").unwrap_err();
         assert!(e.to_string().contains("colour"), "{e}");
         let e = toml::from_str::<Config>("[[lines]]\nid = 'a'\ndriver = 'modem'").unwrap_err();
         assert!(e.to_string().contains("unknown driver"), "{e}");

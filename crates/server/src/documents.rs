@@ -6,9 +6,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use ferrofax_image::{
-    Bitmap, CodedPage, FaxMetadata, ReadLimits, Resolution, read_tiff, write_tiff,
-};
+use ferrofax_image::{Bitmap, CodedPage, FaxMetadata, ReadLimits, Resolution, read_tiff, write_tiff};
 use ferrofax_render::{TextOptions, render_text};
 use sha2::{Digest, Sha256};
 
@@ -26,7 +24,8 @@ pub enum IngestError {
 }
 
 /// The formats this server converts, for error messages.
-pub const ACCEPTED_FORMATS: &str = "TIFF (fax or any black-and-white TIFF: CCITT G3/G4, PackBits, uncompressed) and plain UTF-8 text";
+pub const ACCEPTED_FORMATS: &str =
+    "TIFF (fax or any black-and-white TIFF: CCITT G3/G4, PackBits, uncompressed) and plain UTF-8 text";
 
 /// Makes fax pages from an uploaded document.
 pub fn ingest(bytes: &[u8], limits: &Limits) -> Result<Vec<CodedPage>, IngestError> {
@@ -47,15 +46,9 @@ pub fn ingest(bytes: &[u8], limits: &Limits) -> Result<Vec<CodedPage>, IngestErr
     }
     match std::str::from_utf8(bytes) {
         Ok(text) if !text.contains('\0') => {
-            let opts = TextOptions {
-                max_pages: limits.max_pages,
-                ..Default::default()
-            };
+            let opts = TextOptions { max_pages: limits.max_pages, ..Default::default() };
             let pages = render_text(text, &opts).map_err(|e| IngestError::Limit(e.to_string()))?;
-            Ok(pages
-                .iter()
-                .map(|p| CodedPage::encode_mmr(p, Resolution::Fine))
-                .collect())
+            Ok(pages.iter().map(|p| CodedPage::encode_mmr(p, Resolution::Fine)).collect())
         }
         _ => Err(IngestError::Unsupported(format!(
             "the document's format was not recognised (it is neither TIFF nor UTF-8 text); accepted: {ACCEPTED_FORMATS}"
@@ -74,10 +67,7 @@ fn sniff_other(b: &[u8]) -> Option<&'static str> {
         (b"PK\x03\x04", "a ZIP archive (an office document?)"),
         (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"),
     ];
-    kinds
-        .iter()
-        .find(|(m, _)| b.starts_with(m))
-        .map(|(_, k)| *k)
+    kinds.iter().find(|(m, _)| b.starts_with(m)).map(|(_, k)| *k)
 }
 
 fn ingest_tiff(bytes: &[u8], limits: &Limits) -> Result<Vec<CodedPage>, IngestError> {
@@ -98,9 +88,7 @@ fn ingest_tiff(bytes: &[u8], limits: &Limits) -> Result<Vec<CodedPage>, IngestEr
         let bitmap = tiff.decode_page(i).map_err(map)?;
         // A page that is already MMR at a fax width and resolution is kept as sent (it was
         // just decoded, so it is sound); anything else is fitted and coded anew.
-        if let Some(coded) = tiff
-            .coded_page(i)
-            .filter(|c| c.coding == ferrofax_image::Coding::Mmr)
+        if let Some(coded) = tiff.coded_page(i).filter(|c| c.coding == ferrofax_image::Coding::Mmr)
             && is_fax_geometry(&bitmap, p.x_dpi, p.y_dpi)
         {
             out.push(coded);
@@ -114,10 +102,8 @@ fn ingest_tiff(bytes: &[u8], limits: &Limits) -> Result<Vec<CodedPage>, IngestEr
 
 fn is_fax_geometry(b: &Bitmap, x_dpi: f64, y_dpi: f64) -> bool {
     let res = Resolution::nearest(x_dpi, y_dpi);
-    matches!(
-        res,
-        Resolution::Standard | Resolution::Fine | Resolution::Superfine
-    ) && ferrofax_image::PageWidth::from_pixels(b.width()).is_some()
+    matches!(res, Resolution::Standard | Resolution::Fine | Resolution::Superfine)
+        && ferrofax_image::PageWidth::from_pixels(b.width()).is_some()
         && (x_dpi - 204.0).abs() < 10.0
 }
 
@@ -126,21 +112,11 @@ fn is_fax_geometry(b: &Bitmap, x_dpi: f64, y_dpi: f64) -> bool {
 /// (scaled down further if still wider).
 pub fn fit_to_fax(b: &Bitmap, x_dpi: f64, y_dpi: f64) -> (Bitmap, Resolution) {
     let res = Resolution::nearest(x_dpi, y_dpi);
-    let fax_res = matches!(
-        res,
-        Resolution::Standard | Resolution::Fine | Resolution::Superfine
-    );
-    if fax_res
-        && ferrofax_image::PageWidth::from_pixels(b.width()).is_some()
-        && (x_dpi - 204.0).abs() < 10.0
-    {
+    let fax_res = matches!(res, Resolution::Standard | Resolution::Fine | Resolution::Superfine);
+    if fax_res && ferrofax_image::PageWidth::from_pixels(b.width()).is_some() && (x_dpi - 204.0).abs() < 10.0 {
         return (b.clone(), res);
     }
-    let target = if y_dpi < 150.0 {
-        Resolution::Standard
-    } else {
-        Resolution::Fine
-    };
+    let target = if y_dpi < 150.0 { Resolution::Standard } else { Resolution::Fine };
     let mut sx = 204.0 / x_dpi;
     let mut sy = target.y_dpi() as f64 / y_dpi;
     let w = b.width() as f64 * sx;
@@ -185,11 +161,7 @@ impl DocStore {
     /// Writes the pages, each fsynced, then their folder (and the documents folder when the
     /// shard folder is new).
     pub fn write(&self, pages: &[CodedPage], meta: &FaxMetadata) -> std::io::Result<WrittenDoc> {
-        let dir = format!(
-            "{:016x}{:016x}",
-            rand::random::<u64>(),
-            rand::random::<u64>()
-        );
+        let dir = format!("{:016x}{:016x}", rand::random::<u64>(), rand::random::<u64>());
         let path = self.shard(&dir);
         if !path.is_dir() {
             std::fs::create_dir_all(&path)?;
@@ -209,11 +181,7 @@ impl DocStore {
             f.sync_all()?;
         }
         sync_dir(&path)?;
-        Ok(WrittenDoc {
-            dir,
-            size_bytes: size,
-            sha256: hex::encode(hasher.finalize()),
-        })
+        Ok(WrittenDoc { dir, size_bytes: size, sha256: hex::encode(hasher.finalize()) })
     }
 
     /// The single-page TIFF of page `n` (1-based).
@@ -225,16 +193,12 @@ impl DocStore {
     pub fn page(&self, dir: &str, n: u32) -> std::io::Result<CodedPage> {
         let bytes = self.page_file(dir, n)?;
         let tiff = read_tiff(&bytes, ReadLimits::default()).map_err(std::io::Error::other)?;
-        tiff.coded_page(0).ok_or_else(|| {
-            std::io::Error::other(format!("page {n} of {dir} is not a stored fax page"))
-        })
+        tiff.coded_page(0).ok_or_else(|| std::io::Error::other(format!("page {n} of {dir} is not a stored fax page")))
     }
 
     /// The pages `1..=count` as one multi-page TIFF with `meta`.
     pub fn merged(&self, dir: &str, count: u32, meta: &FaxMetadata) -> std::io::Result<Vec<u8>> {
-        let pages = (1..=count)
-            .map(|n| self.page(dir, n))
-            .collect::<std::io::Result<Vec<_>>>()?;
+        let pages = (1..=count).map(|n| self.page(dir, n)).collect::<std::io::Result<Vec<_>>>()?;
         Ok(write_tiff(&pages, meta))
     }
 
@@ -290,23 +254,12 @@ mod tests {
     #[test]
     fn uploads_become_pages_or_clear_errors() {
         let limits = Limits::default();
-        assert_eq!(
-            ingest(b"Dear Sir,\nplease find...\n", &limits)
-                .unwrap()
-                .len(),
-            1
-        );
+        assert_eq!(ingest(b"Dear Sir,\nplease find...\n", &limits).unwrap().len(), 1);
         assert!(matches!(ingest(b"", &limits), Err(IngestError::Bad(_))));
         let e = ingest(b"%PDF-1.7\n...", &limits).unwrap_err().to_string();
         assert!(e.contains("PDF") && e.contains("TIFF"), "{e}");
-        assert!(matches!(
-            ingest(&[0xff, 0xfe, 0x00, 0x01, 0x80], &limits),
-            Err(IngestError::Unsupported(_))
-        ));
-        assert!(matches!(
-            ingest(b"II*\0\x08\0\0\0\xff", &limits),
-            Err(IngestError::Bad(_))
-        ));
+        assert!(matches!(ingest(&[0xff, 0xfe, 0x00, 0x01, 0x80], &limits), Err(IngestError::Unsupported(_))));
+        assert!(matches!(ingest(b"II*\0\x08\0\0\0\xff", &limits), Err(IngestError::Bad(_))));
     }
 
     #[test]
@@ -328,18 +281,9 @@ mod tests {
         let w = store.write(&pages, &FaxMetadata::default()).unwrap();
         assert_eq!(store.page(&w.dir, 2).unwrap(), pages[1]);
         let merged = store.merged(&w.dir, 2, &FaxMetadata::default()).unwrap();
-        assert_eq!(
-            read_tiff(&merged, ReadLimits::default())
-                .unwrap()
-                .pages
-                .len(),
-            2
-        );
+        assert_eq!(read_tiff(&merged, ReadLimits::default()).unwrap().pages.len(), 2);
         let orphan = store.write(&pages[..1], &FaxMetadata::default()).unwrap();
-        assert_eq!(
-            store.remove_orphans(std::slice::from_ref(&w.dir)).unwrap(),
-            1
-        );
+        assert_eq!(store.remove_orphans(std::slice::from_ref(&w.dir)).unwrap(), 1);
         assert!(store.page(&w.dir, 1).is_ok());
         assert!(store.page(&orphan.dir, 1).is_err());
         store.remove(&w.dir);

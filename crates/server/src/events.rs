@@ -54,10 +54,7 @@ impl EventHub {
         });
         let (tx, _) = broadcast::channel(4096);
         Arc::new(EventHub {
-            ring: Mutex::new(Ring {
-                next_id: last_id + 1,
-                recent: VecDeque::new(),
-            }),
+            ring: Mutex::new(Ring { next_id: last_id + 1, recent: VecDeque::new() }),
             capacity: capacity.max(16),
             tx,
             persist,
@@ -70,52 +67,27 @@ impl EventHub {
         let mut ring = self.ring.lock().expect("event ring");
         let id = ring.next_id;
         ring.next_id += 1;
-        let event = Event {
-            id,
-            at: timestamp(at),
-            body,
-        };
+        let event = Event { id, at: timestamp(at), body };
         let json = serde_json::to_string(&event).expect("serializable event");
-        let p = Arc::new(Published {
-            id,
-            owner: owner.map(str::to_string),
-            kind,
-            json: json.clone(),
-        });
+        let p = Arc::new(Published { id, owner: owner.map(str::to_string), kind, json: json.clone() });
         ring.recent.push_back(p.clone());
         if ring.recent.len() > self.capacity {
             ring.recent.pop_front();
         }
-        let _ = self.persist.send(EventRow {
-            id,
-            at,
-            owner: p.owner.clone(),
-            body: json,
-        });
+        let _ = self.persist.send(EventRow { id, at, owner: p.owner.clone(), body: json });
         let _ = self.tx.send(p);
     }
 
     /// Subscribes, returning the events after `after` still in memory (or None if some of
     /// them have left memory: read those from the store) and a receiver for what follows.
-    pub fn subscribe(
-        &self,
-        after: i64,
-    ) -> (
-        Option<Vec<Arc<Published>>>,
-        broadcast::Receiver<Arc<Published>>,
-    ) {
+    pub fn subscribe(&self, after: i64) -> (Option<Vec<Arc<Published>>>, broadcast::Receiver<Arc<Published>>) {
         let ring = self.ring.lock().expect("event ring");
         let rx = self.tx.subscribe();
         let oldest = ring.recent.front().map(|e| e.id).unwrap_or(ring.next_id);
         if after + 1 < oldest {
             return (None, rx);
         }
-        let backlog = ring
-            .recent
-            .iter()
-            .filter(|e| e.id > after)
-            .cloned()
-            .collect();
+        let backlog = ring.recent.iter().filter(|e| e.id > after).cloned().collect();
         (Some(backlog), rx)
     }
 
@@ -127,13 +99,6 @@ impl EventHub {
 
 /// Turns a stored event back into a published one.
 pub fn from_row(row: &EventRow) -> Published {
-    let kind = serde_json::from_str::<Event>(&row.body)
-        .map(|e| e.body.kind())
-        .unwrap_or("unknown");
-    Published {
-        id: row.id,
-        owner: row.owner.clone(),
-        kind,
-        json: row.body.clone(),
-    }
+    let kind = serde_json::from_str::<Event>(&row.body).map(|e| e.body.kind()).unwrap_or("unknown");
+    Published { id: row.id, owner: row.owner.clone(), kind, json: row.body.clone() }
 }

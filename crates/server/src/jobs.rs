@@ -20,24 +20,14 @@ pub enum Effect {
 }
 
 /// Decides whether `cmd` applies to a job in its present state; the error says why not.
-pub fn decide(
-    job_type: JobType,
-    state: JobState,
-    paused: bool,
-    cmd: JobCommand,
-) -> Result<Effect, String> {
+pub fn decide(job_type: JobType, state: JobState, paused: bool, cmd: JobCommand) -> Result<Effect, String> {
     use JobState::*;
     let name = state.display().to_lowercase();
     if job_type != JobType::Send {
         return match cmd {
             JobCommand::Delete if state.is_finished() => Ok(Effect::Delete),
-            JobCommand::Delete => Err(format!(
-                "a received fax that is {name} cannot be deleted yet"
-            )),
-            _ => Err(format!(
-                "`{}` applies to outgoing faxes only; this is a received fax",
-                cmd.as_str()
-            )),
+            JobCommand::Delete => Err(format!("a received fax that is {name} cannot be deleted yet")),
+            _ => Err(format!("`{}` applies to outgoing faxes only; this is a received fax", cmd.as_str())),
         };
     }
     match cmd {
@@ -59,25 +49,18 @@ pub fn decide(
         },
         JobCommand::Restart => match state {
             Failed | RetriesExceeded | Canceled | Completed => Ok(Effect::Restart),
-            _ => Err(format!(
-                "only an ended job can be restarted; this one is {name}"
-            )),
+            _ => Err(format!("only an ended job can be restarted; this one is {name}")),
         },
         JobCommand::Delete => match state {
             Failed | RetriesExceeded | Canceled | Completed => Ok(Effect::Delete),
-            _ => Err(format!(
-                "only an ended job can be deleted; this one is {name} (cancel it first)"
-            )),
+            _ => Err(format!("only an ended job can be deleted; this one is {name} (cancel it first)")),
         },
     }
 }
 
 /// The commands a job takes now.
 pub fn allowed(job_type: JobType, state: JobState, paused: bool) -> Vec<JobCommand> {
-    JobCommand::ALL
-        .into_iter()
-        .filter(|c| decide(job_type, state, paused, *c).is_ok())
-        .collect()
+    JobCommand::ALL.into_iter().filter(|c| decide(job_type, state, paused, *c).is_ok()).collect()
 }
 
 /// Applies an allowed effect (not Delete) to the row.
@@ -153,11 +136,7 @@ pub fn view(row: &JobRow, no_line_now: bool, retries: u32, now: Millis) -> JobVi
             0
         },
         submitted_at: timestamp(row.submitted_at),
-        next_attempt_at: if queued {
-            row.next_attempt_at.map(timestamp)
-        } else {
-            None
-        },
+        next_attempt_at: if queued { row.next_attempt_at.map(timestamp) } else { None },
         finished_at: row.finished_at.map(timestamp),
         port: row.port.clone(),
         detail: row.detail.clone(),
@@ -206,9 +185,7 @@ mod tests {
                 match want {
                     Some(e) => assert_eq!(got, Ok(*e), "{state:?} paused={paused} {cmd:?}"),
                     None => {
-                        let why = got.expect_err(&format!(
-                            "{state:?} paused={paused} {cmd:?} must be refused"
-                        ));
+                        let why = got.expect_err(&format!("{state:?} paused={paused} {cmd:?} must be refused"));
                         assert!(!why.is_empty());
                     }
                 }
@@ -226,11 +203,7 @@ mod tests {
             for s in S::ALL {
                 for c in JobCommand::ALL {
                     let r = decide(t, s, false, c);
-                    assert_eq!(
-                        r.is_ok(),
-                        c == C::Delete && s.is_finished(),
-                        "{t:?} {s:?} {c:?}"
-                    );
+                    assert_eq!(r.is_ok(), c == C::Delete && s.is_finished(), "{t:?} {s:?} {c:?}");
                 }
             }
         }
@@ -245,18 +218,9 @@ mod tests {
         row.finished_at = Some(5);
         apply(&mut row, Effect::Restart, 100);
         assert_eq!(
-            (
-                row.state,
-                row.attempts,
-                row.pages_confirmed,
-                row.next_attempt_at,
-                row.finished_at
-            ),
+            (row.state, row.attempts, row.pages_confirmed, row.next_attempt_at, row.finished_at),
             (S::Pending, 0, 0, Some(100), None)
         );
-        assert_eq!(
-            allowed(JobType::Send, row.state, row.paused),
-            vec![C::Pause, C::Cancel]
-        );
+        assert_eq!(allowed(JobType::Send, row.state, row.paused), vec![C::Pause, C::Cancel]);
     }
 }

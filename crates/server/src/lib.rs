@@ -5,6 +5,7 @@ pub mod admin;
 pub mod archive;
 pub mod auth;
 pub mod clock;
+pub mod committer;
 pub mod config;
 pub mod documents;
 pub mod events;

@@ -62,9 +62,7 @@ fn main() -> anyhow::Result<()> {
         config.listen = listen;
     }
     let data_dir = config::data_dir(args.data_dir.clone(), &config)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         match args.command {
             None => serve(config, data_dir).await,
@@ -76,9 +74,7 @@ fn main() -> anyhow::Result<()> {
 async fn serve(config: Config, data_dir: PathBuf) -> anyhow::Result<()> {
     let listen = config.listen;
     let core = startup::start(config, data_dir.clone(), Arc::new(SystemClock)).await?;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("listening on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
     let url = format!("http://{}", listener.local_addr()?);
     // Lets `fax` on this machine find this server without flags.
     std::fs::write(data_dir.join("faxd.url"), format!("{url}\n")).context("writing faxd.url")?;
@@ -88,8 +84,7 @@ async fn serve(config: Config, data_dir: PathBuf) -> anyhow::Result<()> {
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                    .expect("signal handler");
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}

@@ -44,9 +44,7 @@ pub const METHODS: [Method; 4] = [
 
 /// Finds a method by GUID or function name.
 pub fn find(key: &str) -> Option<&'static Method> {
-    METHODS
-        .iter()
-        .find(|m| m.function_name == key || m.guid.eq_ignore_ascii_case(key))
+    METHODS.iter().find(|m| m.function_name == key || m.guid.eq_ignore_ascii_case(key))
 }
 
 /// The view of a port's methods, stored settings merged over the catalogue.
@@ -80,16 +78,10 @@ pub fn run(method: &RoutingMethodView, job_id: i64, tiff: &[u8]) -> Result<Strin
             if folder.is_empty() {
                 return Err("store_in_folder has no folder in its routing data".into());
             }
-            let path = crate::archive::write_durably(
-                std::path::Path::new(folder),
-                &format!("fax-{job_id}.tif"),
-                tiff,
-            )
-            .map_err(|e| format!("storing in {folder}: {e}"))?;
+            let path = crate::archive::write_durably(std::path::Path::new(folder), &format!("fax-{job_id}.tif"), tiff)
+                .map_err(|e| format!("storing in {folder}: {e}"))?;
             Ok(format!("stored as {}", path.display()))
         }
-        other => Err(format!(
-            "routing method `{other}` is not available on this server"
-        )),
+        other => Err(format!("routing method `{other}` is not available on this server")),
     }
 }

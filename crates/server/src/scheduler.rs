@@ -48,11 +48,7 @@ async fn tick(core: &Arc<Core>) -> Result<Option<Millis>, crate::store::StoreErr
     if s.dirty_days > 0 {
         let keep = s.dirty_days as Millis * DAY_MS;
         for id in core.store.failed_before(now - keep).await? {
-            tracing::info!(
-                job = id,
-                "purging failed job after {} dirty days",
-                s.dirty_days
-            );
+            tracing::info!(job = id, "purging failed job after {} dirty days", s.dirty_days);
             if let Err(p) = core.delete_job(id).await {
                 tracing::warn!(job = id, "purge failed: {}", p.detail);
             }
@@ -67,28 +63,13 @@ async fn tick(core: &Arc<Core>) -> Result<Option<Millis>, crate::store::StoreErr
     let window = DiscountWindow::new(&s, core.time_zone.clone());
     let open = window.is_open(now);
     let lease = core.config.queue.lease_seconds as Millis * 1000;
-    let ports: Vec<PortView> = core
-        .ports
-        .read()
-        .expect("ports")
-        .iter()
-        .filter(|p| p.send)
-        .cloned()
-        .collect();
+    let ports: Vec<PortView> = core.ports.read().expect("ports").iter().filter(|p| p.send).cloned().collect();
     for port in ports {
         if !core.reserve(&port.device_id) {
             continue;
         }
-        let rule = ClaimRule {
-            now,
-            discount_open: open,
-            lease_until: now + lease,
-        };
-        match core
-            .store
-            .claim_next(rule, &port.device_id, &port.tsid)
-            .await
-        {
+        let rule = ClaimRule { now, discount_open: open, lease_until: now + lease };
+        match core.store.claim_next(rule, &port.device_id, &port.tsid).await {
             Ok(Some(job)) => {
                 let core = core.clone();
                 tokio::spawn(async move { attempt(core, job, port).await });
@@ -115,21 +96,11 @@ async fn tick(core: &Arc<Core>) -> Result<Option<Millis>, crate::store::StoreErr
 /// One attempt of a claimed job on a reserved port.
 async fn attempt(core: Arc<Core>, job: JobRow, port: PortView) {
     let cancel = CancellationToken::new();
-    core.on_line
-        .lock()
-        .expect("on_line")
-        .insert(job.id, cancel.clone());
+    core.on_line.lock().expect("on_line").insert(job.id, cancel.clone());
     let s = core.settings();
-    let tsid = if s.use_device_tsid || job.fields.tsid.is_empty() {
-        port.tsid.clone()
-    } else {
-        job.fields.tsid.clone()
-    };
-    if let Err(e) = core
-        .store
-        .set_attempt_tsid(job.id, job.attempts, &tsid)
-        .await
-    {
+    let tsid =
+        if s.use_device_tsid || job.fields.tsid.is_empty() { port.tsid.clone() } else { job.fields.tsid.clone() };
+    if let Err(e) = core.store.set_attempt_tsid(job.id, job.attempts, &tsid).await {
         tracing::warn!(job = job.id, error = %e, "could not record the attempt's TSID");
     }
     core.publish_job(&job);
@@ -150,14 +121,7 @@ async fn attempt(core: Arc<Core>, job: JobRow, port: PortView) {
     core.release(&port.device_id);
 }
 
-async fn finish(
-    core: &Arc<Core>,
-    job: &JobRow,
-    port: &PortView,
-    o: Outcome,
-    tsid: &str,
-    cancelled: bool,
-) {
+async fn finish(core: &Arc<Core>, job: &JobRow, port: &PortView, o: Outcome, tsid: &str, cancelled: bool) {
     let s = core.settings();
     let now = core.now();
     let result = core
@@ -208,12 +172,7 @@ async fn finish(
     }
     match result {
         Ok(Some(row)) => {
-            tracing::info!(
-                job = job.id,
-                state = row.state.as_str(),
-                "attempt ended: {}",
-                o.detail
-            );
+            tracing::info!(job = job.id, state = row.state.as_str(), "attempt ended: {}", o.detail);
             if row.state == JobState::Completed && s.archive_outbound_faxes {
                 archive(core, &row, tsid, &s.archive_directory).await;
             }
@@ -229,10 +188,7 @@ async fn archive(core: &Arc<Core>, row: &JobRow, tsid: &str, dir: &str) {
     let doc = match core.store.document(row.document_id).await {
         Ok(Some(d)) => d,
         other => {
-            tracing::error!(
-                job = row.id,
-                "archive: the job's document is missing ({other:?})"
-            );
+            tracing::error!(job = row.id, "archive: the job's document is missing ({other:?})");
             return;
         }
     };

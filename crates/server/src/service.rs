@@ -7,8 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
 use ferrofax_api::{
-    DeviceStatus, EventBody, FaxStatus, JobType, JobView, PortView, Problem, ProblemType,
-    ServerSettings,
+    DeviceStatus, EventBody, FaxStatus, JobType, JobView, PortView, Problem, ProblemType, ServerSettings,
 };
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -26,10 +25,7 @@ pub type ApiResult<T> = Result<T, Problem>;
 /// Logs an internal failure and answers it without details.
 pub fn internal(e: impl std::fmt::Display) -> Problem {
     tracing::error!(error = %e, "internal error");
-    Problem::new(
-        ProblemType::Internal,
-        "the server failed to do this; its log has the details",
-    )
+    Problem::new(ProblemType::Internal, "the server failed to do this; its log has the details")
 }
 
 impl From<StoreError> for Problem {
@@ -73,6 +69,8 @@ pub struct Core {
     /// Serialises port changes (priority renumbering reads and writes all ports).
     pub port_lock: tokio::sync::Mutex<()>,
     pub shutdown: CancellationToken,
+    /// Records submissions in group commits.
+    pub committer: crate::committer::Committer,
     /// Tokens seen, by hash (tokens are never changed, only added).
     pub token_cache: Mutex<HashMap<String, Caller>>,
 }
@@ -92,34 +90,18 @@ impl Core {
     }
 
     pub fn port(&self, id: &str) -> Option<PortView> {
-        self.ports
-            .read()
-            .expect("ports")
-            .iter()
-            .find(|p| p.device_id == id)
-            .cloned()
+        self.ports.read().expect("ports").iter().find(|p| p.device_id == id).cloned()
     }
 
     /// The API view of a job.
     pub fn view(&self, row: &JobRow) -> JobView {
-        jobs::view(
-            row,
-            self.no_send_port(),
-            self.settings().retries,
-            self.now(),
-        )
+        jobs::view(row, self.no_send_port(), self.settings().retries, self.now())
     }
 
     /// Publishes a job's change.
     pub fn publish_job(&self, row: &JobRow) {
         let owner = (row.job_type == JobType::Send).then_some(row.owner.as_str());
-        self.events.publish(
-            self.now(),
-            owner,
-            EventBody::Job {
-                job: Box::new(self.view(row)),
-            },
-        );
+        self.events.publish(self.now(), owner, EventBody::Job { job: Box::new(self.view(row)) });
     }
 
     /// Loads, changes and saves a job, retrying when another writer changed it meanwhile;
@@ -178,11 +160,7 @@ impl Core {
 
     /// A job the caller may see.
     pub async fn job_for(&self, caller: &Caller, id: i64) -> ApiResult<JobRow> {
-        let row = self
-            .store
-            .job(id)
-            .await?
-            .ok_or_else(|| not_found(&format!("job {id}")))?;
+        let row = self.store.job(id).await?.ok_or_else(|| not_found(&format!("job {id}")))?;
         if !caller.admin && row.job_type == JobType::Send && row.owner != caller.user {
             return Err(not_found(&format!("job {id}")));
         }
@@ -204,27 +182,13 @@ impl Core {
             l.status.description = describe(&l.status);
             l.status.clone()
         };
-        self.events.publish(
-            self.now(),
-            None,
-            EventBody::PortStatus {
-                status: Box::new(status),
-            },
-        );
+        self.events.publish(self.now(), None, EventBody::PortStatus { status: Box::new(status) });
     }
 
     pub fn live_status(&self, device_id: &str) -> Option<FaxStatus> {
-        let mut s = self
-            .live
-            .lock()
-            .expect("live")
-            .get(device_id)
-            .map(|l| l.status.clone())?;
+        let mut s = self.live.lock().expect("live").get(device_id).map(|l| l.status.clone())?;
         if let Some(start) = s.start_time {
-            s.elapsed_time = crate::clock::timestamp(self.now())
-                .duration_since(start)
-                .as_secs()
-                .max(0) as u64;
+            s.elapsed_time = crate::clock::timestamp(self.now()).duration_since(start).as_secs().max(0) as u64;
         }
         Some(s)
     }
@@ -298,19 +262,10 @@ pub fn describe(s: &FaxStatus) -> String {
     match s.device_status {
         DeviceStatus::Available => "idle".into(),
         DeviceStatus::Dialing => format!("dialing {}", s.address),
-        DeviceStatus::Sending => format!(
-            "sending page {} of {} to {}",
-            s.current_page, s.page_count, s.address
-        ),
-        DeviceStatus::Receiving => format!(
-            "receiving page {} from {}",
-            s.current_page,
-            if s.tsid.is_empty() {
-                "unknown"
-            } else {
-                &s.tsid
-            }
-        ),
+        DeviceStatus::Sending => format!("sending page {} of {} to {}", s.current_page, s.page_count, s.address),
+        DeviceStatus::Receiving => {
+            format!("receiving page {} from {}", s.current_page, if s.tsid.is_empty() { "unknown" } else { &s.tsid })
+        }
         DeviceStatus::Ringing => "ringing".into(),
         DeviceStatus::Answered => "answered".into(),
         DeviceStatus::Aborting => "ending the call".into(),

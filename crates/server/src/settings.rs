@@ -34,11 +34,7 @@ fn invalid(field: &str, detail: String) -> Problem {
 }
 
 /// Applies a patch to the settings, checking every value; nothing changes on error.
-pub fn apply_patch(
-    current: &ServerSettings,
-    p: &SettingsPatch,
-    config: &Config,
-) -> Result<ServerSettings, Problem> {
+pub fn apply_patch(current: &ServerSettings, p: &SettingsPatch, config: &Config) -> Result<ServerSettings, Problem> {
     let mut s = current.clone();
     let int = |field: &str, v: i64, min: i64, max: i64| -> Result<i64, Problem> {
         range(field, v, min, max).map_err(|e| invalid(field, e))?;
@@ -80,10 +76,7 @@ pub fn apply_patch(
         check_archive_dir(dir)?;
         s.archive_directory = dir.clone();
     }
-    if s.archive_outbound_faxes
-        && p.archive_outbound_faxes == Some(true)
-        && p.archive_directory.is_none()
-    {
+    if s.archive_outbound_faxes && p.archive_outbound_faxes == Some(true) && p.archive_directory.is_none() {
         check_archive_dir(&s.archive_directory)?;
     }
     if let Some(name) = &p.server_mapi_profile {
@@ -94,10 +87,7 @@ pub fn apply_patch(
                 if known.is_empty() {
                     format!("no SMTP profile `{name}` is configured (the configuration has none)")
                 } else {
-                    format!(
-                        "no SMTP profile `{name}` is configured; configured: {}",
-                        known.join(", ")
-                    )
+                    format!("no SMTP profile `{name}` is configured; configured: {}", known.join(", "))
                 },
             ));
         }
@@ -110,17 +100,10 @@ pub fn apply_patch(
 fn check_archive_dir(dir: &str) -> Result<(), Problem> {
     let path = Path::new(dir);
     if dir.is_empty() || !path.is_absolute() {
-        return Err(invalid(
-            "archive_directory",
-            format!("archive_directory `{dir}` must be an absolute path"),
-        ));
+        return Err(invalid("archive_directory", format!("archive_directory `{dir}` must be an absolute path")));
     }
-    let fail = |e: std::io::Error| {
-        invalid(
-            "archive_directory",
-            format!("archive_directory `{dir}` cannot be used: {e}"),
-        )
-    };
+    let fail =
+        |e: std::io::Error| invalid("archive_directory", format!("archive_directory `{dir}` cannot be used: {e}"));
     std::fs::create_dir_all(path).map_err(fail)?;
     let probe = path.join(format!(".faxd-write-test-{}", std::process::id()));
     std::fs::write(&probe, b"").map_err(fail)?;
@@ -200,80 +183,36 @@ mod tests {
         assert!(w.is_open(at("2026-11-24T21:30:00Z")));
         assert!(w.is_open(at("2026-11-25T05:14:00Z")));
         assert!(!w.is_open(at("2026-11-25T05:15:00Z")));
-        assert_eq!(
-            w.next_change(at("2026-11-24T12:00:10Z")),
-            at("2026-11-24T21:30:00Z")
-        );
-        assert_eq!(
-            w.next_change(at("2026-11-24T23:00:00Z")),
-            at("2026-11-25T05:15:00Z")
-        );
+        assert_eq!(w.next_change(at("2026-11-24T12:00:10Z")), at("2026-11-24T21:30:00Z"));
+        assert_eq!(w.next_change(at("2026-11-24T23:00:00Z")), at("2026-11-25T05:15:00Z"));
     }
 
     #[test]
     fn patch_validation_names_the_field() {
         let c = Config::default();
         let s = defaults(Path::new("/tmp"));
-        let e = apply_patch(
-            &s,
-            &SettingsPatch {
-                retries: Some(-1),
-                ..Default::default()
-            },
-            &c,
-        )
-        .unwrap_err();
+        let e = apply_patch(&s, &SettingsPatch { retries: Some(-1), ..Default::default() }, &c).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("retries"));
-        let e = apply_patch(
-            &s,
-            &SettingsPatch {
-                discount_rate_end_minute: Some(60),
-                ..Default::default()
-            },
-            &c,
-        )
-        .unwrap_err();
+        let e = apply_patch(&s, &SettingsPatch { discount_rate_end_minute: Some(60), ..Default::default() }, &c)
+            .unwrap_err();
         assert!(e.detail.contains("between 0 and 59"));
-        let e = apply_patch(
-            &s,
-            &SettingsPatch {
-                server_mapi_profile: Some("office".into()),
-                ..Default::default()
-            },
-            &c,
-        )
-        .unwrap_err();
+        let e =
+            apply_patch(&s, &SettingsPatch { server_mapi_profile: Some("office".into()), ..Default::default() }, &c)
+                .unwrap_err();
         assert!(e.detail.contains("office"));
         let e = apply_patch(
             &s,
-            &SettingsPatch {
-                archive_directory: Some("relative/dir".into()),
-                ..Default::default()
-            },
+            &SettingsPatch { archive_directory: Some("relative/dir".into()), ..Default::default() },
             &c,
         )
         .unwrap_err();
         assert!(e.detail.contains("absolute"));
-        let e = apply_patch(
-            &s,
-            &SettingsPatch {
-                archive_directory: Some("/proc/nope".into()),
-                ..Default::default()
-            },
-            &c,
-        )
-        .unwrap_err();
+        let e =
+            apply_patch(&s, &SettingsPatch { archive_directory: Some("/proc/nope".into()), ..Default::default() }, &c)
+                .unwrap_err();
         assert!(e.detail.contains("cannot be used"));
-        let ok = apply_patch(
-            &s,
-            &SettingsPatch {
-                retries: Some(0),
-                branding: Some(false),
-                ..Default::default()
-            },
-            &c,
-        )
-        .unwrap();
+        let ok = apply_patch(&s, &SettingsPatch { retries: Some(0), branding: Some(false), ..Default::default() }, &c)
+            .unwrap();
         assert_eq!((ok.retries, ok.branding), (0, false));
     }
 }

@@ -20,11 +20,7 @@ use crate::store::sqlite::SqliteStore;
 use crate::store::{JobFilter, Store};
 
 /// Opens everything and starts the scheduler.
-pub async fn start(
-    config: Config,
-    data_dir: PathBuf,
-    clock: Arc<dyn Clock>,
-) -> anyhow::Result<Arc<Core>> {
+pub async fn start(config: Config, data_dir: PathBuf, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<Core>> {
     config.validate()?;
     create_private_dir(&data_dir)?;
     let store: Arc<dyn Store> = Arc::new(
@@ -32,10 +28,8 @@ pub async fn start(
             .await
             .with_context(|| format!("opening the store in {}", data_dir.display()))?,
     );
-    let docs =
-        DocStore::new(data_dir.join("documents")).context("creating the documents folder")?;
-    std::fs::create_dir_all(data_dir.join("coverpages"))
-        .context("creating the coverpages folder")?;
+    let docs = DocStore::new(data_dir.join("documents")).context("creating the documents folder")?;
+    std::fs::create_dir_all(data_dir.join("coverpages")).context("creating the coverpages folder")?;
     let now = clock.now();
 
     let settings = match store.load_settings().await? {
@@ -50,32 +44,22 @@ pub async fn start(
     let live = ports
         .iter()
         .map(|p| {
-            (
-                p.device_id.clone(),
-                Live {
-                    busy: false,
-                    status: idle_status(&p.device_id, &p.name, &p.csid, &p.tsid),
-                },
-            )
+            (p.device_id.clone(), Live { busy: false, status: idle_status(&p.device_id, &p.name, &p.csid, &p.tsid) })
         })
         .collect::<HashMap<_, _>>();
 
-    let orphans = docs
-        .remove_orphans(&store.document_dirs().await?)
-        .context("cleaning the documents folder")?;
+    let orphans = docs.remove_orphans(&store.document_dirs().await?).context("cleaning the documents folder")?;
     if orphans > 0 {
         tracing::info!("removed {orphans} document folders left by an interrupted submission");
     }
     if let Some(path) = crate::auth::bootstrap_admin(store.as_ref(), &data_dir, now).await? {
         tracing::info!(path = %path.display(), "created the admin token file (keep it secret)");
     }
-    let events = EventHub::new(
-        store.clone(),
-        store.last_event_id().await?,
-        config.queue.event_buffer,
-    );
+    let events = EventHub::new(store.clone(), store.last_event_id().await?, config.queue.event_buffer);
     let time_zone = jiff::tz::TimeZone::get(&config.time_zone)?;
+    let committer = crate::committer::Committer::start(store.clone());
     let core = Arc::new(Core {
+        committer,
         store,
         clock,
         config,
@@ -123,11 +107,7 @@ async fn sync_ports(store: &dyn Store, config: &Config) -> anyhow::Result<Vec<Po
             };
             let name = l.name.clone().unwrap_or_else(|| l.id.clone());
             match stored.iter().find(|p| p.device_id == l.id) {
-                Some(p) => PortView {
-                    name,
-                    driver: driver.into(),
-                    ..p.clone()
-                },
+                Some(p) => PortView { name, driver: driver.into(), ..p.clone() },
                 None => PortView {
                     device_id: l.id.clone(),
                     name,
@@ -163,13 +143,7 @@ async fn recover(core: &Arc<Core>) -> anyhow::Result<()> {
         ..Default::default()
     };
     loop {
-        let rows = core
-            .store
-            .jobs(&JobFilter {
-                limit: 1000,
-                ..filter.clone()
-            })
-            .await?;
+        let rows = core.store.jobs(&JobFilter { limit: 1000, ..filter.clone() }).await?;
         if rows.is_empty() {
             break;
         }
@@ -181,17 +155,10 @@ async fn recover(core: &Arc<Core>) -> anyhow::Result<()> {
                     r.finished_at = Some(now);
                     r.detail = "cancelled (faxd stopped during the call)".into();
                 } else {
-                    r.state = if r.attempts <= 1 {
-                        JobState::Pending
-                    } else {
-                        JobState::Retrying
-                    };
+                    r.state = if r.attempts <= 1 { JobState::Pending } else { JobState::Retrying };
                     r.attempts = r.attempts.saturating_sub(1);
                     r.next_attempt_at = Some(now);
-                    r.detail = format!(
-                        "faxd stopped during the call; resuming from page {}",
-                        r.pages_confirmed + 1
-                    );
+                    r.detail = format!("faxd stopped during the call; resuming from page {}", r.pages_confirmed + 1);
                 }
                 r.current_page = 0;
                 r.lease_until = None;

@@ -3,8 +3,7 @@
 
 use ferrofax_api::validate;
 use ferrofax_api::{
-    DeviceStatus, JobCommand, JobList, JobState, JobType, JobView, Problem, ProblemType,
-    SubmitRequest, SubmitResponse,
+    DeviceStatus, JobCommand, JobList, JobState, JobType, JobView, Problem, ProblemType, SubmitRequest, SubmitResponse,
 };
 use ferrofax_image::FaxMetadata;
 use sha2::{Digest, Sha256};
@@ -13,7 +12,7 @@ use crate::auth::Caller;
 use crate::documents::{IngestError, ingest};
 use crate::jobs::{self, Effect};
 use crate::service::{ApiResult, Core, internal, not_found};
-use crate::store::{DocumentRow, IdempotencyKey, JobFilter, JobRow};
+use crate::store::{Created, DocumentRow, IdempotencyKey, JobFilter, JobRow, NewSubmission};
 
 /// An upload as the HTTP layer received it.
 pub struct Upload {
@@ -35,16 +34,10 @@ impl Core {
         let req = &up.request;
         let recipients = req.all_recipients();
         if !req.recipients.is_empty() && !req.recipient.fax_number.is_empty() {
-            return Err(invalid(
-                "recipients",
-                "give either fax_number or recipients, not both",
-            ));
+            return Err(invalid("recipients", "give either fax_number or recipients, not both"));
         }
         if recipients.is_empty() {
-            return Err(invalid(
-                "fax_number",
-                "no recipient: give fax_number or recipients",
-            ));
+            return Err(invalid("fax_number", "no recipient: give fax_number or recipients"));
         }
         if recipients.len() > self.config.limits.max_recipients {
             return Err(Problem::new(
@@ -59,12 +52,8 @@ impl Core {
         for (i, r) in recipients.iter().enumerate() {
             validate::fax_number(&r.fax_number).map_err(|e| {
                 invalid(
-                    if req.recipients.is_empty() {
-                        "fax_number".into()
-                    } else {
-                        format!("recipients[{i}].fax_number")
-                    }
-                    .as_str(),
+                    if req.recipients.is_empty() { "fax_number".into() } else { format!("recipients[{i}].fax_number") }
+                        .as_str(),
                     e,
                 )
             })?;
@@ -80,38 +69,27 @@ impl Core {
         };
         let idem = match &up.idempotency_key {
             Some(k) if k.is_empty() || k.len() > 200 => {
-                return Err(invalid(
-                    "Idempotency-Key",
-                    "an Idempotency-Key must be 1–200 characters",
-                ));
+                return Err(invalid("Idempotency-Key", "an Idempotency-Key must be 1–200 characters"));
             }
             Some(k) => {
                 if let Some(done) = self.store.idempotency(&caller.user, k).await? {
                     return self.replay(done, &request_hash).await;
                 }
-                Some(IdempotencyKey {
-                    owner: caller.user.clone(),
-                    key: k.clone(),
-                    request_hash: request_hash.clone(),
-                })
+                Some(IdempotencyKey { owner: caller.user.clone(), key: k.clone(), request_hash: request_hash.clone() })
             }
             None => None,
         };
 
         let limits = self.config.limits.clone();
         let document = up.document;
-        let pages = tokio::task::spawn_blocking(move || ingest(&document, &limits))
-            .await
-            .map_err(internal)?
-            .map_err(|e| match e {
-                IngestError::Unsupported(m) => {
-                    Problem::new(ProblemType::UnsupportedFormat, m).with_field("document")
-                }
-                IngestError::Bad(m) => {
-                    Problem::new(ProblemType::BadDocument, m).with_field("document")
-                }
-                IngestError::Limit(m) => {
-                    Problem::new(ProblemType::TooLarge, m).with_field("document")
+        let pages =
+            tokio::task::spawn_blocking(move || ingest(&document, &limits)).await.map_err(internal)?.map_err(|e| {
+                match e {
+                    IngestError::Unsupported(m) => {
+                        Problem::new(ProblemType::UnsupportedFormat, m).with_field("document")
+                    }
+                    IngestError::Bad(m) => Problem::new(ProblemType::BadDocument, m).with_field("document"),
+                    IngestError::Limit(m) => Problem::new(ProblemType::TooLarge, m).with_field("document"),
                 }
             })?;
         let now = self.now();
@@ -167,18 +145,17 @@ impl Core {
                 routing: String::new(),
             })
             .collect();
-        let created = self.store.create_jobs(&doc, &rows, idem.as_ref()).await;
-        let (document_id, job_ids) = match created {
-            Ok(v) => v,
+        let sub = NewSubmission { doc, jobs: rows.clone(), idempotency: idem };
+        let (document_id, job_ids) = match self.committer.commit(sub).await {
+            Ok(Created::Inserted { document_id, job_ids }) => (document_id, job_ids),
+            Ok(Created::Existing(done)) => {
+                // The same key was committed by a concurrent request meanwhile.
+                self.docs.remove(&written.dir);
+                return self.replay(done, &request_hash).await;
+            }
             Err(e) => {
                 self.docs.remove(&written.dir);
-                // The same key may have been committed by a concurrent request meanwhile.
-                if let Some(k) = &idem
-                    && let Some(done) = self.store.idempotency(&k.owner, &k.key).await?
-                {
-                    return self.replay(done, &request_hash).await;
-                }
-                return Err(e.into());
+                return Err(internal(e));
             }
         };
         for (id, mut row) in job_ids.iter().zip(rows) {
@@ -187,35 +164,18 @@ impl Core {
             self.publish_job(&row);
         }
         self.wake.notify_one();
-        Ok(SubmitResponse {
-            job_ids,
-            document_id,
-            page_count,
-        })
+        Ok(SubmitResponse { job_ids, document_id, page_count })
     }
 
-    async fn replay(
-        &self,
-        done: crate::store::IdempotentOutcome,
-        request_hash: &str,
-    ) -> ApiResult<SubmitResponse> {
+    async fn replay(&self, done: crate::store::IdempotentOutcome, request_hash: &str) -> ApiResult<SubmitResponse> {
         if done.request_hash != request_hash {
             return Err(Problem::new(
                 ProblemType::IdempotencyConflict,
                 "this Idempotency-Key was used before with a different request",
             ));
         }
-        let page_count = self
-            .store
-            .document(done.document_id)
-            .await?
-            .map(|d| d.page_count)
-            .unwrap_or(0);
-        Ok(SubmitResponse {
-            job_ids: done.job_ids,
-            document_id: done.document_id,
-            page_count,
-        })
+        let page_count = self.store.document(done.document_id).await?.map(|d| d.page_count).unwrap_or(0);
+        Ok(SubmitResponse { job_ids: done.job_ids, document_id: done.document_id, page_count })
     }
 
     fn check_coverpage(&self, req: &SubmitRequest, personal_uploaded: bool) -> ApiResult<()> {
@@ -234,10 +194,7 @@ impl Core {
             let name = d.coverpage_name.as_str();
             let ok = !name.is_empty() && !name.contains('/') && !name.starts_with('.');
             if !ok || !self.data_dir.join("coverpages").join(name).is_file() {
-                return Err(invalid(
-                    "coverpage_name",
-                    format!("the server has no common cover page `{name}`"),
-                ));
+                return Err(invalid("coverpage_name", format!("the server has no common cover page `{name}`")));
             }
         } else if !personal_uploaded {
             return Err(invalid(
@@ -261,65 +218,46 @@ impl Core {
     pub async fn list_jobs(&self, caller: &Caller, mut filter: JobFilter) -> ApiResult<JobList> {
         if !caller.admin {
             if filter.owner.as_deref().is_some_and(|o| o != caller.user) {
-                return Err(crate::service::forbidden(
-                    "a user may list only their own jobs",
-                ));
+                return Err(crate::service::forbidden("a user may list only their own jobs"));
             }
             filter.owner = Some(caller.user.clone());
             filter.types = vec![JobType::Send];
         }
         filter.limit = filter.limit.clamp(1, 1000);
         let rows = self.store.jobs(&filter).await?;
-        let next_after = (rows.len() as u32 == filter.limit)
-            .then(|| rows.last().map(|r| r.id))
-            .flatten();
-        Ok(JobList {
-            jobs: rows.iter().map(|r| self.view(r)).collect(),
-            next_after,
-        })
+        let next_after = (rows.len() as u32 == filter.limit).then(|| rows.last().map(|r| r.id)).flatten();
+        Ok(JobList { jobs: rows.iter().map(|r| self.view(r)).collect(), next_after })
     }
 
     /// Applies a command to a job (the state rules of `jobs::decide`).
-    pub async fn command(
-        &self,
-        caller: &Caller,
-        id: i64,
-        cmd: JobCommand,
-    ) -> ApiResult<Option<JobView>> {
+    pub async fn command(&self, caller: &Caller, id: i64, cmd: JobCommand) -> ApiResult<Option<JobView>> {
         let row = self.job_for(caller, id).await?;
         if row.job_type != JobType::Send && !caller.admin {
-            return Err(crate::service::forbidden(
-                "only an administrator may change received faxes",
-            ));
+            return Err(crate::service::forbidden("only an administrator may change received faxes"));
         }
         let now = self.now();
         let mut refusal = None;
         let mut effect = None;
         let saved = self
-            .modify_job(id, |r| {
-                match jobs::decide(r.job_type, r.state, r.paused, cmd) {
-                    Ok(Effect::Delete) => {
-                        effect = Some(Effect::Delete);
-                        false
-                    }
-                    Ok(e) => {
-                        jobs::apply(r, e, now);
-                        effect = Some(e);
-                        true
-                    }
-                    Err(why) => {
-                        refusal = Some(why);
-                        false
-                    }
+            .modify_job(id, |r| match jobs::decide(r.job_type, r.state, r.paused, cmd) {
+                Ok(Effect::Delete) => {
+                    effect = Some(Effect::Delete);
+                    false
+                }
+                Ok(e) => {
+                    jobs::apply(r, e, now);
+                    effect = Some(e);
+                    true
+                }
+                Err(why) => {
+                    refusal = Some(why);
+                    false
                 }
             })
             .await?
             .ok_or_else(|| not_found(&format!("job {id}")))?;
         if let Some(why) = refusal {
-            return Err(Problem::new(
-                ProblemType::InvalidState,
-                format!("job {id}: {why}"),
-            ));
+            return Err(Problem::new(ProblemType::InvalidState, format!("job {id}: {why}")));
         }
         match effect {
             Some(Effect::Delete) => {
@@ -340,11 +278,7 @@ impl Core {
     }
 
     /// The attempts of a job, oldest first.
-    pub async fn attempts(
-        &self,
-        caller: &Caller,
-        id: i64,
-    ) -> ApiResult<Vec<ferrofax_api::Attempt>> {
+    pub async fn attempts(&self, caller: &Caller, id: i64) -> ApiResult<Vec<ferrofax_api::Attempt>> {
         self.job_for(caller, id).await?;
         let rows = self.store.attempts(id).await?;
         Ok(rows
@@ -368,11 +302,7 @@ impl Core {
         if let Some(dir) = self.store.delete_job(id).await? {
             self.docs.remove(&dir);
         }
-        self.events.publish(
-            self.now(),
-            None,
-            ferrofax_api::EventBody::JobRemoved { job_id: id },
-        );
+        self.events.publish(self.now(), None, ferrofax_api::EventBody::JobRemoved { job_id: id });
         Ok(())
     }
 
@@ -380,21 +310,11 @@ impl Core {
     pub async fn page(&self, caller: &Caller, id: i64, n: u32) -> ApiResult<Vec<u8>> {
         let row = self.job_for(caller, id).await?;
         if n == 0 || n > row.page_count {
-            return Err(not_found(&format!(
-                "page {n} of job {id} (it has {} pages)",
-                row.page_count
-            )));
+            return Err(not_found(&format!("page {n} of job {id} (it has {} pages)", row.page_count)));
         }
-        let doc = self
-            .store
-            .document(row.document_id)
-            .await?
-            .ok_or_else(|| not_found("the job's document"))?;
+        let doc = self.store.document(row.document_id).await?.ok_or_else(|| not_found("the job's document"))?;
         let docs = self.docs.clone();
-        tokio::task::spawn_blocking(move || docs.page_file(&doc.dir, n))
-            .await
-            .map_err(internal)?
-            .map_err(internal)
+        tokio::task::spawn_blocking(move || docs.page_file(&doc.dir, n)).await.map_err(internal)?.map_err(internal)
     }
 
     /// A received fax as one multi-page TIFF with its metadata.
@@ -405,11 +325,7 @@ impl Core {
             .await?
             .filter(|r| r.job_type != JobType::Send)
             .ok_or_else(|| not_found(&format!("received fax {id}")))?;
-        let doc = self
-            .store
-            .document(row.document_id)
-            .await?
-            .ok_or_else(|| not_found("the fax's document"))?;
+        let doc = self.store.document(row.document_id).await?.ok_or_else(|| not_found("the fax's document"))?;
         let meta = crate::archive::received_metadata(&row);
         let docs = self.docs.clone();
         tokio::task::spawn_blocking(move || docs.merged(&doc.dir, doc.page_count, &meta))

@@ -11,97 +11,41 @@ use support::{Faxd, loopback_config};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_see_and_change_only_their_own_jobs_and_no_settings() {
     let f = Faxd::start(loopback_config(1.0)).await;
-    f.patch("/v1/server", json!({"pause_server_queue": true}))
-        .await;
+    f.patch("/v1/server", json!({"pause_server_queue": true})).await;
     let alice = f.token_for("alice", "user").await;
     let bob = f.token_for("bob", "user").await;
-    let (s, v) = f
-        .submit_as(
-            &alice,
-            json!({"fax_number": "100"}),
-            b"from alice".to_vec(),
-            "a.txt",
-        )
-        .await;
+    let (s, v) = f.submit_as(&alice, json!({"fax_number": "100"}), b"from alice".to_vec(), "a.txt").await;
     assert_eq!(s, 201, "{v}");
     let id = v["job_ids"][0].as_i64().unwrap();
 
-    let (s, _) = f
-        .call(Method::GET, &format!("/v1/jobs/{id}"), &bob, None)
-        .await;
+    let (s, _) = f.call(Method::GET, &format!("/v1/jobs/{id}"), &bob, None).await;
     assert_eq!(s, 404, "bob cannot see alice's job");
-    let (s, _) = f
-        .call(Method::POST, &format!("/v1/jobs/{id}/cancel"), &bob, None)
-        .await;
+    let (s, _) = f.call(Method::POST, &format!("/v1/jobs/{id}/cancel"), &bob, None).await;
     assert_eq!(s, 404, "bob cannot cancel alice's job");
     let (_, list) = f.call(Method::GET, "/v1/jobs", &bob, None).await;
     assert_eq!(list["jobs"].as_array().unwrap().len(), 0);
-    let (s, _) = f
-        .call(Method::GET, "/v1/jobs?owner=alice", &bob, None)
-        .await;
+    let (s, _) = f.call(Method::GET, "/v1/jobs?owner=alice", &bob, None).await;
     assert_eq!(s, 403);
     let (_, list) = f.call(Method::GET, "/v1/jobs", &alice, None).await;
     assert_eq!(list["jobs"].as_array().unwrap().len(), 1);
 
-    let (s, v) = f
-        .call(
-            Method::PATCH,
-            "/v1/server",
-            &bob,
-            Some(json!({"retries": 9})),
-        )
-        .await;
-    assert_eq!(
-        (s, v["type"].as_str().unwrap()),
-        (403, "urn:ferrofax:problem:forbidden")
-    );
-    let (s, _) = f
-        .call(
-            Method::PATCH,
-            "/v1/ports/loop1",
-            &bob,
-            Some(json!({"rings": 3})),
-        )
-        .await;
+    let (s, v) = f.call(Method::PATCH, "/v1/server", &bob, Some(json!({"retries": 9}))).await;
+    assert_eq!((s, v["type"].as_str().unwrap()), (403, "urn:ferrofax:problem:forbidden"));
+    let (s, _) = f.call(Method::PATCH, "/v1/ports/loop1", &bob, Some(json!({"rings": 3}))).await;
     assert_eq!(s, 403);
     let (_, ports) = f.call(Method::GET, "/v1/ports", &bob, None).await;
-    assert!(
-        ports
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|p| p["can_modify"] == false)
-    );
+    assert!(ports.as_array().unwrap().iter().all(|p| p["can_modify"] == false));
     let ports = f.get("/v1/ports").await;
-    assert!(
-        ports
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|p| p["can_modify"] == true)
-    );
+    assert!(ports.as_array().unwrap().iter().all(|p| p["can_modify"] == true));
 
-    let (s, _) = f
-        .call(Method::POST, &format!("/v1/jobs/{id}/cancel"), &alice, None)
-        .await;
+    let (s, _) = f.call(Method::POST, &format!("/v1/jobs/{id}/cancel"), &alice, None).await;
     assert_eq!(s, 200, "alice cancels her own job");
 
     for token in ["", "ffx_0000"] {
-        let r = f
-            .http
-            .get(format!("{}/v1/jobs", f.url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
+        let r = f.http.get(format!("{}/v1/jobs", f.url)).bearer_auth(token).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 401);
     }
-    let r = f
-        .http
-        .get(format!("{}/v1/jobs", f.url))
-        .send()
-        .await
-        .unwrap();
+    let r = f.http.get(format!("{}/v1/jobs", f.url)).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     let v: serde_json::Value = r.json().await.unwrap();
@@ -115,34 +59,10 @@ async fn bad_input_is_answered_with_problems_and_the_server_keeps_serving() {
     let f = Faxd::start(config).await;
     let admin = f.admin.clone();
     let cases: Vec<(&str, serde_json::Value, Vec<u8>, u16, &str)> = vec![
-        (
-            "empty file",
-            json!({"fax_number": "100"}),
-            vec![],
-            422,
-            "bad-document",
-        ),
-        (
-            "unknown format",
-            json!({"fax_number": "100"}),
-            b"%PDF-1.4\n%...".to_vec(),
-            415,
-            "unsupported-format",
-        ),
-        (
-            "no recipient",
-            json!({"sender_name": "x"}),
-            b"text".to_vec(),
-            422,
-            "invalid-value",
-        ),
-        (
-            "bad number",
-            json!({"fax_number": "call me"}),
-            b"text".to_vec(),
-            422,
-            "invalid-value",
-        ),
+        ("empty file", json!({"fax_number": "100"}), vec![], 422, "bad-document"),
+        ("unknown format", json!({"fax_number": "100"}), b"%PDF-1.4\n%...".to_vec(), 415, "unsupported-format"),
+        ("no recipient", json!({"sender_name": "x"}), b"text".to_vec(), 422, "invalid-value"),
+        ("bad number", json!({"fax_number": "call me"}), b"text".to_vec(), 422, "invalid-value"),
         (
             "21-character TSID",
             json!({"fax_number": "100", "tsid": "123456789012345678901"}),
@@ -150,13 +70,7 @@ async fn bad_input_is_answered_with_problems_and_the_server_keeps_serving() {
             422,
             "invalid-value",
         ),
-        (
-            "unknown field",
-            json!({"fax_number": "100", "colour": true}),
-            b"text".to_vec(),
-            400,
-            "malformed-request",
-        ),
+        ("unknown field", json!({"fax_number": "100", "colour": true}), b"text".to_vec(), 400, "malformed-request"),
         (
             "corrupt TIFF",
             json!({"fax_number": "100"}),
@@ -164,50 +78,22 @@ async fn bad_input_is_answered_with_problems_and_the_server_keeps_serving() {
             422,
             "bad-document",
         ),
-        (
-            "above the upload limit",
-            json!({"fax_number": "100"}),
-            vec![b'a'; 200_000],
-            413,
-            "too-large",
-        ),
+        ("above the upload limit", json!({"fax_number": "100"}), vec![b'a'; 200_000], 413, "too-large"),
     ];
     for (what, fax, doc, status, kind) in cases {
         let (s, v) = f.submit_as(&admin, fax, doc, "d").await;
         assert_eq!(s, status, "{what}: {v}");
-        assert_eq!(
-            v["type"],
-            format!("urn:ferrofax:problem:{kind}"),
-            "{what}: {v}"
-        );
+        assert_eq!(v["type"], format!("urn:ferrofax:problem:{kind}"), "{what}: {v}");
         assert!(!v["detail"].as_str().unwrap().is_empty(), "{what}");
     }
-    let (_, v) = f
-        .submit_as(
-            &admin,
-            json!({"fax_number": "100"}),
-            b"%PDF-1.4".to_vec(),
-            "d",
-        )
-        .await;
-    assert!(
-        v["detail"].as_str().unwrap().contains("plain UTF-8 text"),
-        "415 names the accepted formats: {v}"
-    );
+    let (_, v) = f.submit_as(&admin, json!({"fax_number": "100"}), b"%PDF-1.4".to_vec(), "d").await;
+    assert!(v["detail"].as_str().unwrap().contains("plain UTF-8 text"), "415 names the accepted formats: {v}");
 
     let settings: Vec<(serde_json::Value, u16, &str)> = vec![
         (json!({"retries": -1}), 422, "retries"),
         (json!({"colour": 1}), 400, ""),
-        (
-            json!({"discount_rate_start_hour": 24}),
-            422,
-            "discount_rate_start_hour",
-        ),
-        (
-            json!({"server_mapi_profile": "nowhere"}),
-            422,
-            "server_mapi_profile",
-        ),
+        (json!({"discount_rate_start_hour": 24}), 422, "discount_rate_start_hour"),
+        (json!({"server_mapi_profile": "nowhere"}), 422, "server_mapi_profile"),
     ];
     for (body, status, field) in settings {
         let (s, v) = f.patch("/v1/server", body.clone()).await;
@@ -216,22 +102,13 @@ async fn bad_input_is_answered_with_problems_and_the_server_keeps_serving() {
             assert_eq!(v["field"], field);
         }
     }
-    let (s, v) = f
-        .patch("/v1/ports/loop1", json!({"tsid": "123456789012345678901"}))
-        .await;
+    let (s, v) = f.patch("/v1/ports/loop1", json!({"tsid": "123456789012345678901"})).await;
     assert_eq!((s, v["field"].as_str()), (422, Some("tsid")));
     let (s, _) = f.patch("/v1/ports/loop1", json!({"rings": 100})).await;
     assert_eq!(s, 422);
 
     // Not multipart at all, and a truncated multipart body.
-    let r = f
-        .http
-        .post(format!("{}/v1/jobs", f.url))
-        .bearer_auth(&admin)
-        .body("hello")
-        .send()
-        .await
-        .unwrap();
+    let r = f.http.post(format!("{}/v1/jobs", f.url)).bearer_auth(&admin).body("hello").send().await.unwrap();
     assert_eq!(r.status().as_u16(), 400);
     let r = f
         .http
@@ -247,11 +124,7 @@ async fn bad_input_is_answered_with_problems_and_the_server_keeps_serving() {
 
     let v = f.get("/v1/version").await;
     assert_eq!(v["product"], "ferrofax");
-    assert_eq!(
-        f.get("/v1/jobs").await["jobs"].as_array().unwrap().len(),
-        0,
-        "nothing was queued"
-    );
+    assert_eq!(f.get("/v1/jobs").await["jobs"].as_array().unwrap().len(), 0, "nothing was queued");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -260,10 +133,7 @@ async fn idempotency_key_returns_the_same_jobs_and_refuses_a_different_request()
     let send = |body: &'static str, key: &'static str| {
         let form = reqwest::multipart::Form::new()
             .part("fax", reqwest::multipart::Part::text(body))
-            .part(
-                "document",
-                reqwest::multipart::Part::bytes(b"hi".to_vec()).file_name("a.txt"),
-            );
+            .part("document", reqwest::multipart::Part::bytes(b"hi".to_vec()).file_name("a.txt"));
         f.http
             .post(format!("{}/v1/jobs", f.url))
             .bearer_auth(&f.admin)
@@ -271,83 +141,33 @@ async fn idempotency_key_returns_the_same_jobs_and_refuses_a_different_request()
             .multipart(form)
             .send()
     };
-    let a: serde_json::Value = send(
-        r#"{"recipients":[{"fax_number":"1"},{"fax_number":"2"}]}"#,
-        "k1",
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let b: serde_json::Value = send(
-        r#"{"recipients":[{"fax_number":"1"},{"fax_number":"2"}]}"#,
-        "k1",
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    assert_eq!(
-        a["job_ids"].as_array().unwrap().len(),
-        2,
-        "broadcast: one job per recipient"
-    );
+    let a: serde_json::Value =
+        send(r#"{"recipients":[{"fax_number":"1"},{"fax_number":"2"}]}"#, "k1").await.unwrap().json().await.unwrap();
+    let b: serde_json::Value =
+        send(r#"{"recipients":[{"fax_number":"1"},{"fax_number":"2"}]}"#, "k1").await.unwrap().json().await.unwrap();
+    assert_eq!(a["job_ids"].as_array().unwrap().len(), 2, "broadcast: one job per recipient");
     assert_eq!(a, b);
     let c = send(r#"{"fax_number":"3"}"#, "k1").await.unwrap();
     assert_eq!(c.status().as_u16(), 409);
     let jobs = f.get("/v1/jobs").await;
     assert_eq!(jobs["jobs"].as_array().unwrap().len(), 2);
-    assert_eq!(
-        jobs["jobs"][0]["document_id"], jobs["jobs"][1]["document_id"],
-        "the document is kept once"
-    );
+    assert_eq!(jobs["jobs"][0]["document_id"], jobs["jobs"][1]["document_id"], "the document is kept once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_follow_the_state_rules_and_ports_renumber() {
     let f = Faxd::start(loopback_config(1.0)).await;
     let id = f.submit_text(json!({"fax_number": "100"})).await[0];
-    f.advance_until(id, 1000, 600_000, |j| j["queue_status"] == "completed")
-        .await;
-    let (s, v) = f
-        .call(
-            Method::POST,
-            &format!("/v1/jobs/{id}/pause"),
-            &f.admin.clone(),
-            None,
-        )
-        .await;
+    f.advance_until(id, 1000, 600_000, |j| j["queue_status"] == "completed").await;
+    let (s, v) = f.call(Method::POST, &format!("/v1/jobs/{id}/pause"), &f.admin.clone(), None).await;
     assert_eq!(s, 409);
     assert_eq!(v["type"], "urn:ferrofax:problem:invalid-state");
     assert!(v["detail"].as_str().unwrap().contains("completed"), "{v}");
-    let (s, v) = f
-        .call(
-            Method::POST,
-            &format!("/v1/jobs/{id}/restart"),
-            &f.admin.clone(),
-            None,
-        )
-        .await;
+    let (s, v) = f.call(Method::POST, &format!("/v1/jobs/{id}/restart"), &f.admin.clone(), None).await;
     assert_eq!((s, v["queue_status"].as_str()), (200, Some("pending")));
-    let (s, _) = f
-        .call(
-            Method::DELETE,
-            &format!("/v1/jobs/{id}"),
-            &f.admin.clone(),
-            None,
-        )
-        .await;
+    let (s, _) = f.call(Method::DELETE, &format!("/v1/jobs/{id}"), &f.admin.clone(), None).await;
     assert_eq!(s, 409, "a queued job cannot be deleted");
-    let (s, _) = f
-        .call(
-            Method::POST,
-            &format!("/v1/jobs/{id}/jump"),
-            &f.admin.clone(),
-            None,
-        )
-        .await;
+    let (s, _) = f.call(Method::POST, &format!("/v1/jobs/{id}/jump"), &f.admin.clone(), None).await;
     assert_eq!(s, 404);
 
     let (s, v) = f.patch("/v1/ports/loop2", json!({"priority": 1})).await;
@@ -357,17 +177,9 @@ async fn commands_follow_the_state_rules_and_ports_renumber() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| {
-            (
-                p["device_id"].as_str().unwrap().to_string(),
-                p["priority"].as_u64().unwrap(),
-            )
-        })
+        .map(|p| (p["device_id"].as_str().unwrap().to_string(), p["priority"].as_u64().unwrap()))
         .collect();
-    assert_eq!(
-        ranks,
-        vec![("loop2".to_string(), 1), ("loop1".to_string(), 2)]
-    );
+    assert_eq!(ranks, vec![("loop2".to_string(), 1), ("loop1".to_string(), 2)]);
     let (s, _) = f.patch("/v1/ports/loop1", json!({"priority": 3})).await;
     assert_eq!(s, 422, "priority is 1..n");
 
@@ -375,23 +187,16 @@ async fn commands_follow_the_state_rules_and_ports_renumber() {
     f.patch("/v1/ports/loop1", json!({"send": false})).await;
     let id2 = f.submit_text(json!({"fax_number": "100"})).await[0];
     let j = f.job(id2).await;
-    assert_eq!(
-        (j["queue_status"].as_str(), j["no_line"].as_bool()),
-        (Some("pending"), Some(true)),
-        "{j}"
-    );
+    assert_eq!((j["queue_status"].as_str(), j["no_line"].as_bool()), (Some("pending"), Some(true)), "{j}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_can_be_resumed_after_an_id() {
     let f = Faxd::start(loopback_config(1.0)).await;
-    let client = ferrofax_client::FaxServer::connect(&f.url, &f.admin)
-        .await
-        .unwrap();
+    let client = ferrofax_client::FaxServer::connect(&f.url, &f.admin).await.unwrap();
     let mut events = client.events(Some(0)).await.unwrap();
     let id = f.submit_text(json!({"fax_number": "100"})).await[0];
-    f.advance_until(id, 1000, 600_000, |j| j["queue_status"] == "completed")
-        .await;
+    f.advance_until(id, 1000, 600_000, |j| j["queue_status"] == "completed").await;
     let mut seen = Vec::new();
     while let Some(e) = events.next().await {
         let e = e.unwrap();
@@ -402,18 +207,15 @@ async fn events_can_be_resumed_after_an_id() {
         }
     }
     let ids: Vec<i64> = seen.iter().map(|e| e.id).collect();
+    assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "ids are consecutive: {ids:?}");
     assert!(
-        ids.windows(2).all(|w| w[1] == w[0] + 1),
-        "ids are consecutive: {ids:?}"
+        seen.iter()
+            .any(|e| matches!(&e.body, ferrofax_client::EventBody::PortStatus { status } if status.current_page == 1))
     );
-    assert!(seen.iter().any(|e| matches!(&e.body, ferrofax_client::EventBody::PortStatus { status } if status.current_page == 1)));
     // Resume from the middle: the next event is the one after.
     let mid = ids[ids.len() / 2];
     let mut resumed = client.events(Some(mid)).await.unwrap();
     let next = resumed.next().await.unwrap().unwrap();
     assert_eq!(next.id, mid + 1);
-    assert_eq!(
-        serde_json::to_value(&next).unwrap(),
-        serde_json::to_value(&seen[ids.len() / 2 + 1]).unwrap()
-    );
+    assert_eq!(serde_json::to_value(&next).unwrap(), serde_json::to_value(&seen[ids.len() / 2 + 1]).unwrap());
 }

@@ -13,27 +13,35 @@ use ferrofax_image::{Bitmap, CodedPage, FaxMetadata, Resolution, write_tiff};
 const JOBS: usize = 200;
 const CLIENTS: usize = 16;
 
-fn start_faxd(dir: &Path, config: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_faxd"))
-        .arg("--config")
-        .arg(config)
-        .arg("--data-dir")
-        .arg(dir)
-        .env("FAXD_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("faxd starts")
+/// Kills faxd when the test ends, passing or not.
+struct Faxd(Child);
+
+impl Drop for Faxd {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_faxd(dir: &Path, config: &Path) -> Faxd {
+    Faxd(
+        Command::new(env!("CARGO_BIN_EXE_faxd"))
+            .arg("--config")
+            .arg(config)
+            .arg("--data-dir")
+            .arg(dir)
+            .env("FAXD_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("faxd starts"),
+    )
 }
 
 async fn wait_until_up(http: &reqwest::Client, url: &str, token: &str) {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(30) {
-        if let Ok(r) = http
-            .get(format!("{url}/v1/version"))
-            .bearer_auth(token)
-            .send()
-            .await
+        if let Ok(r) = http.get(format!("{url}/v1/version")).bearer_auth(token).send().await
             && r.status().is_success()
         {
             return;
@@ -48,10 +56,7 @@ fn small_tiff() -> Vec<u8> {
     for y in 10..110 {
         b.fill_run(y, 200 + y, 900 + 2 * y);
     }
-    write_tiff(
-        &[CodedPage::encode_mmr(&b, Resolution::Fine)],
-        &FaxMetadata::default(),
-    )
+    write_tiff(&[CodedPage::encode_mmr(&b, Resolution::Fine)], &FaxMetadata::default())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -59,11 +64,7 @@ async fn kill_9_mid_run_loses_no_acknowledged_job_and_completes_none_twice() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let config = tmp.path().join("faxd.toml");
     std::fs::write(
         &config,
@@ -88,51 +89,30 @@ ring_seconds = 0.0
     .unwrap();
     let url = format!("http://127.0.0.1:{port}");
     let mut faxd = start_faxd(&data, &config);
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap();
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
     let token_path = data.join("admin.token");
     let start = Instant::now();
     while !token_path.exists() {
         assert!(start.elapsed() < Duration::from_secs(30), "no admin token");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let token = std::fs::read_to_string(&token_path)
-        .unwrap()
-        .trim()
-        .to_string();
+    let token = std::fs::read_to_string(&token_path).unwrap().trim().to_string();
     wait_until_up(&http, &url, &token).await;
 
     let tiff = Arc::new(small_tiff());
     let acked: Arc<Mutex<HashMap<String, Vec<i64>>>> = Arc::default();
     let mut clients = Vec::new();
     for c in 0..CLIENTS {
-        let (http, url, token, tiff, acked) = (
-            http.clone(),
-            url.clone(),
-            token.clone(),
-            tiff.clone(),
-            acked.clone(),
-        );
+        let (http, url, token, tiff, acked) = (http.clone(), url.clone(), token.clone(), tiff.clone(), acked.clone());
         clients.push(tokio::spawn(async move {
             for k in (c..JOBS).step_by(CLIENTS) {
                 let key = format!("job-{k}");
                 let deadline = Instant::now() + Duration::from_secs(120);
                 loop {
-                    assert!(
-                        Instant::now() < deadline,
-                        "submission {key} never acknowledged"
-                    );
+                    assert!(Instant::now() < deadline, "submission {key} never acknowledged");
                     let form = reqwest::multipart::Form::new()
-                        .part(
-                            "fax",
-                            reqwest::multipart::Part::text(format!(r#"{{"fax_number":"{k}"}}"#)),
-                        )
-                        .part(
-                            "document",
-                            reqwest::multipart::Part::bytes(tiff.to_vec()).file_name("page.tif"),
-                        );
+                        .part("fax", reqwest::multipart::Part::text(format!(r#"{{"fax_number":"{k}"}}"#)))
+                        .part("document", reqwest::multipart::Part::bytes(tiff.to_vec()).file_name("page.tif"));
                     let r = http
                         .post(format!("{url}/v1/jobs"))
                         .bearer_auth(&token)
@@ -143,19 +123,10 @@ ring_seconds = 0.0
                     match r {
                         Ok(r) if r.status().as_u16() == 201 => {
                             let v: serde_json::Value = r.json().await.unwrap();
-                            let ids = v["job_ids"]
-                                .as_array()
-                                .unwrap()
-                                .iter()
-                                .map(|i| i.as_i64().unwrap())
-                                .collect();
+                            let ids = v["job_ids"].as_array().unwrap().iter().map(|i| i.as_i64().unwrap()).collect();
                             let mut a = acked.lock().unwrap();
                             if let Some(prev) = a.insert(key.clone(), ids) {
-                                assert_eq!(
-                                    Some(&prev),
-                                    a.get(&key),
-                                    "a retried key must give the same jobs"
-                                );
+                                assert_eq!(Some(&prev), a.get(&key), "a retried key must give the same jobs");
                             }
                             break;
                         }
@@ -173,18 +144,15 @@ ring_seconds = 0.0
     while acked.lock().unwrap().len() < JOBS * 2 / 5 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    faxd.kill().unwrap();
-    faxd.wait().unwrap();
+    faxd.0.kill().unwrap();
+    faxd.0.wait().unwrap();
     let at_kill = acked.lock().unwrap().len();
     faxd = start_faxd(&data, &config);
     wait_until_up(&http, &url, &token).await;
     for c in clients {
         c.await.unwrap();
     }
-    assert!(
-        at_kill < JOBS,
-        "the kill came after every submission; it proves nothing"
-    );
+    assert!(at_kill < JOBS, "the kill came after every submission; it proves nothing");
 
     let acked = acked.lock().unwrap().clone();
     assert_eq!(acked.len(), JOBS);
@@ -210,18 +178,12 @@ ring_seconds = 0.0
         assert!(
             Instant::now() < deadline,
             "jobs did not complete: {:?}",
-            jobs.iter()
-                .filter(|j| j["queue_status"] != "completed")
-                .take(3)
-                .collect::<Vec<_>>()
+            jobs.iter().filter(|j| j["queue_status"] != "completed").take(3).collect::<Vec<_>>()
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     let on_server: HashSet<i64> = jobs.iter().map(|j| j["job_id"].as_i64().unwrap()).collect();
-    assert_eq!(
-        on_server, distinct,
-        "the server holds exactly the acknowledged jobs"
-    );
+    assert_eq!(on_server, distinct, "the server holds exactly the acknowledged jobs");
     for id in &distinct {
         let attempts: serde_json::Value = http
             .get(format!("{url}/v1/jobs/{id}/attempts"))
@@ -232,17 +194,8 @@ ring_seconds = 0.0
             .json()
             .await
             .unwrap();
-        let completed = attempts
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|a| a["result"] == "completed")
-            .count();
-        assert_eq!(
-            completed, 1,
-            "job {id} completed {completed} times: {attempts}"
-        );
+        let completed = attempts.as_array().unwrap().iter().filter(|a| a["result"] == "completed").count();
+        assert_eq!(completed, 1, "job {id} completed {completed} times: {attempts}");
     }
-    faxd.kill().unwrap();
-    faxd.wait().unwrap();
+    drop(faxd);
 }

@@ -33,21 +33,10 @@ pub fn loopback_config(page_seconds: f64) -> Config {
         send,
         receive: true,
         rings: 1,
-        csid: if send {
-            "+1 555 0100".into()
-        } else {
-            "+1 555 0200".into()
-        },
-        tsid: if send {
-            "+1 555 0100".into()
-        } else {
-            "+1 555 0200".into()
-        },
+        csid: if send { "+1 555 0100".into() } else { "+1 555 0200".into() },
+        tsid: if send { "+1 555 0100".into() } else { "+1 555 0200".into() },
     };
-    Config {
-        lines: vec![line("loop1", "loop2", true), line("loop2", "loop1", false)],
-        ..Config::default()
-    }
+    Config { lines: vec![line("loop1", "loop2", true), line("loop2", "loop1", false)], ..Config::default() }
 }
 
 impl Faxd {
@@ -55,123 +44,57 @@ impl Faxd {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().unwrap();
         let clock = ManualClock::new(NOON);
-        let core = startup::start(config, dir.path().to_path_buf(), Arc::new(clock.clone()))
-            .await
-            .unwrap();
+        let core = startup::start(config, dir.path().to_path_buf(), Arc::new(clock.clone())).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let app = ferrofax_server::http::router(core.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        let admin = std::fs::read_to_string(dir.path().join("admin.token"))
-            .unwrap()
-            .trim()
-            .to_string();
-        Faxd {
-            core,
-            clock,
-            url,
-            admin,
-            http: reqwest::Client::new(),
-            dir,
-        }
+        let admin = std::fs::read_to_string(dir.path().join("admin.token")).unwrap().trim().to_string();
+        Faxd { core, clock, url, admin, http: reqwest::Client::new(), dir }
     }
 
     #[allow(dead_code)]
     pub async fn token_for(&self, name: &str, role: &str) -> String {
-        ferrofax_server::auth::add_user(self.core.store.as_ref(), name, role, NOON)
-            .await
-            .unwrap()
+        ferrofax_server::auth::add_user(self.core.store.as_ref(), name, role, NOON).await.unwrap()
     }
 
-    pub async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut rq = self
-            .http
-            .request(method, format!("{}{path}", self.url))
-            .bearer_auth(token);
+    pub async fn call(&self, method: reqwest::Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+        let mut rq = self.http.request(method, format!("{}{path}", self.url)).bearer_auth(token);
         if let Some(b) = body {
             rq = rq.json(&b);
         }
         let r = rq.send().await.unwrap();
         let status = r.status().as_u16();
         let text = r.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
     pub async fn get(&self, path: &str) -> Value {
-        let (s, v) = self
-            .call(reqwest::Method::GET, path, &self.admin.clone(), None)
-            .await;
+        let (s, v) = self.call(reqwest::Method::GET, path, &self.admin.clone(), None).await;
         assert_eq!(s, 200, "GET {path}: {v}");
         v
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
-        self.call(
-            reqwest::Method::PATCH,
-            path,
-            &self.admin.clone(),
-            Some(body),
-        )
-        .await
+        self.call(reqwest::Method::PATCH, path, &self.admin.clone(), Some(body)).await
     }
 
     /// Submits a document; returns the status and body.
-    pub async fn submit_as(
-        &self,
-        token: &str,
-        fax: Value,
-        document: Vec<u8>,
-        name: &str,
-    ) -> (u16, Value) {
+    pub async fn submit_as(&self, token: &str, fax: Value, document: Vec<u8>, name: &str) -> (u16, Value) {
         let form = reqwest::multipart::Form::new()
-            .part(
-                "fax",
-                reqwest::multipart::Part::text(fax.to_string())
-                    .mime_str("application/json")
-                    .unwrap(),
-            )
-            .part(
-                "document",
-                reqwest::multipart::Part::bytes(document).file_name(name.to_string()),
-            );
-        let r = self
-            .http
-            .post(format!("{}/v1/jobs", self.url))
-            .bearer_auth(token)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+            .part("fax", reqwest::multipart::Part::text(fax.to_string()).mime_str("application/json").unwrap())
+            .part("document", reqwest::multipart::Part::bytes(document).file_name(name.to_string()));
+        let r =
+            self.http.post(format!("{}/v1/jobs", self.url)).bearer_auth(token).multipart(form).send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap())
     }
 
     /// Submits a text fax as admin and returns the job ids.
     pub async fn submit_text(&self, fax: Value) -> Vec<i64> {
-        let (s, v) = self
-            .submit_as(
-                &self.admin.clone(),
-                fax,
-                b"Hello from the test\n".to_vec(),
-                "hello.txt",
-            )
-            .await;
+        let (s, v) = self.submit_as(&self.admin.clone(), fax, b"Hello from the test\n".to_vec(), "hello.txt").await;
         assert_eq!(s, 201, "{v}");
-        v["job_ids"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i.as_i64().unwrap())
-            .collect()
+        v["job_ids"].as_array().unwrap().iter().map(|i| i.as_i64().unwrap()).collect()
     }
 
     pub async fn job(&self, id: i64) -> Value {
@@ -187,13 +110,7 @@ impl Faxd {
     }
 
     /// Moves the clock in `step_ms` steps until `done` holds for the job, at most `max_ms`.
-    pub async fn advance_until(
-        &self,
-        id: i64,
-        step_ms: i64,
-        max_ms: i64,
-        done: impl Fn(&Value) -> bool,
-    ) -> Value {
+    pub async fn advance_until(&self, id: i64, step_ms: i64, max_ms: i64, done: impl Fn(&Value) -> bool) -> Value {
         let mut moved = 0;
         loop {
             // Give the server real time to react to the last move.
@@ -207,11 +124,7 @@ impl Faxd {
                     break;
                 }
             }
-            assert!(
-                moved <= max_ms,
-                "job {id} did not reach the expected state: {}",
-                self.job(id).await
-            );
+            assert!(moved <= max_ms, "job {id} did not reach the expected state: {}", self.job(id).await);
             self.clock.advance(step_ms);
             moved += step_ms;
         }

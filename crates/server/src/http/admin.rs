@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use ferrofax_api::{
-    FaxStatus, InboxFax, PortPatch, PortView, Problem, RoutingMethodPatch, RoutingMethodView,
-    ServerSettings, SettingsPatch, VersionInfo,
+    FaxStatus, InboxFax, PortPatch, PortView, Problem, RoutingMethodPatch, RoutingMethodView, ServerSettings,
+    SettingsPatch, VersionInfo,
 };
 use futures_util::Stream;
 use serde::Deserialize;
@@ -140,13 +140,7 @@ pub async fn inbox_document(
 ) -> HttpResult<impl IntoResponse> {
     let bytes = core.received_document(id).await?;
     let disposition = format!("attachment; filename=\"fax-{id}.tif\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/tiff".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    ))
+    Ok(([(header::CONTENT_TYPE, "image/tiff".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes))
 }
 
 /// Server-sent events: every job, port and settings change. Resume with `Last-Event-ID`.
@@ -164,12 +158,7 @@ pub async fn events(
     let (tx, rx) = tokio::sync::mpsc::channel::<SseEvent>(256);
     tokio::spawn(async move {
         let mut last = last;
-        let send = |p: &Published| {
-            SseEvent::default()
-                .id(p.id.to_string())
-                .event(p.kind)
-                .data(p.json.clone())
-        };
+        let send = |p: &Published| SseEvent::default().id(p.id.to_string()).event(p.kind).data(p.json.clone());
         'outer: loop {
             let (backlog, mut live) = core.events.subscribe(last);
             let backlog = match backlog {
@@ -182,8 +171,7 @@ pub async fn events(
             for p in backlog {
                 if p.id > last {
                     last = p.id;
-                    if p.visible_to(&caller.user, caller.admin) && tx.send(send(&p)).await.is_err()
-                    {
+                    if p.visible_to(&caller.user, caller.admin) && tx.send(send(&p)).await.is_err() {
                         break 'outer;
                     }
                 }
@@ -192,9 +180,7 @@ pub async fn events(
                 match live.recv().await {
                     Ok(p) if p.id > last => {
                         last = p.id;
-                        if p.visible_to(&caller.user, caller.admin)
-                            && tx.send(send(&p)).await.is_err()
-                        {
+                        if p.visible_to(&caller.user, caller.admin) && tx.send(send(&p)).await.is_err() {
                             break 'outer;
                         }
                     }
@@ -205,10 +191,6 @@ pub async fn events(
             }
         }
     });
-    let stream =
-        futures_util::stream::unfold(
-            rx,
-            |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) },
-        );
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -5,8 +5,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use ferrofax_api::{
-    Attempt, JobCommand, JobList, JobState, JobType, JobView, Problem, ProblemType, SubmitRequest,
-    SubmitResponse,
+    Attempt, JobCommand, JobList, JobState, JobType, JobView, Problem, ProblemType, SubmitRequest, SubmitResponse,
 };
 use serde::Deserialize;
 
@@ -48,15 +47,12 @@ pub async fn submit(
             "document" => document = Some((bytes.to_vec(), file_name)),
             "coverpage" => coverpage = Some(bytes.to_vec()),
             other => {
-                return Err(malformed(format!(
-                    "unknown multipart part `{other}`; parts are fax, document, coverpage"
-                )));
+                return Err(malformed(format!("unknown multipart part `{other}`; parts are fax, document, coverpage")));
             }
         }
     }
-    let request = request.ok_or_else(|| {
-        malformed("the multipart body has no `fax` part (the FaxDoc as JSON)".into())
-    })?;
+    let request =
+        request.ok_or_else(|| malformed("the multipart body has no `fax` part (the FaxDoc as JSON)".into()))?;
     let (document, document_name) =
         document.ok_or_else(|| malformed("the multipart body has no `document` part".into()))?;
     let idempotency_key = headers
@@ -64,13 +60,7 @@ pub async fn submit(
         .map(|v| v.to_str().map(str::to_string))
         .transpose()
         .map_err(|_| malformed("Idempotency-Key must be ASCII".into()))?;
-    let up = Upload {
-        request,
-        document,
-        document_name,
-        coverpage,
-        idempotency_key,
-    };
+    let up = Upload { request, document, document_name, coverpage, idempotency_key };
     let resp = core.submit(&caller, up).await?;
     Ok((StatusCode::CREATED, Json(resp)))
 }
@@ -108,28 +98,11 @@ pub async fn list(
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> HttpResult<Json<JobList>> {
     let Query(q) = q.map_err(|e| malformed(e.body_text()))?;
-    let mut filter = JobFilter {
-        owner: q.owner,
-        before: q.after,
-        limit: q.limit.unwrap_or(100),
-        ..Default::default()
-    };
-    for s in q
-        .state
-        .iter()
-        .flat_map(|s| s.split(','))
-        .filter(|s| !s.is_empty())
-    {
-        filter
-            .states
-            .push(JobState::parse(s).ok_or_else(|| malformed(format!("unknown state `{s}`")))?);
+    let mut filter = JobFilter { owner: q.owner, before: q.after, limit: q.limit.unwrap_or(100), ..Default::default() };
+    for s in q.state.iter().flat_map(|s| s.split(',')).filter(|s| !s.is_empty()) {
+        filter.states.push(JobState::parse(s).ok_or_else(|| malformed(format!("unknown state `{s}`")))?);
     }
-    for t in q
-        .job_type
-        .iter()
-        .flat_map(|s| s.split(','))
-        .filter(|s| !s.is_empty())
-    {
+    for t in q.job_type.iter().flat_map(|s| s.split(',')).filter(|s| !s.is_empty()) {
         let t = match t {
             "send" => JobType::Send,
             "receive" => JobType::Receive,
@@ -144,21 +117,13 @@ pub async fn list(
 
 /// One job.
 #[utoipa::path(get, path = "/v1/jobs/{id}", tag = "jobs", responses((status = 200, body = JobView), (status = 404, body = Problem)))]
-pub async fn get_job(
-    State(core): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> HttpResult<Json<JobView>> {
+pub async fn get_job(State(core): State<AppState>, caller: Caller, Path(id): Path<i64>) -> HttpResult<Json<JobView>> {
     Ok(Json(core.get_job(&caller, id).await?))
 }
 
 /// Delete an ended job and its files.
 #[utoipa::path(delete, path = "/v1/jobs/{id}", tag = "jobs", responses((status = 204), (status = 409, body = Problem)))]
-pub async fn delete_job(
-    State(core): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> HttpResult<StatusCode> {
+pub async fn delete_job(State(core): State<AppState>, caller: Caller, Path(id): Path<i64>) -> HttpResult<StatusCode> {
     core.command(&caller, id, JobCommand::Delete).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -172,14 +137,12 @@ pub async fn command(
     caller: Caller,
     Path((id, command)): Path<(i64, String)>,
 ) -> HttpResult<Json<JobView>> {
-    let cmd = JobCommand::parse(&command)
-        .filter(|c| *c != JobCommand::Delete)
-        .ok_or_else(|| {
-            Http(Problem::new(
-                ProblemType::NotFound,
-                format!("no job command `{command}`; commands are pause, resume, cancel, restart"),
-            ))
-        })?;
+    let cmd = JobCommand::parse(&command).filter(|c| *c != JobCommand::Delete).ok_or_else(|| {
+        Http(Problem::new(
+            ProblemType::NotFound,
+            format!("no job command `{command}`; commands are pause, resume, cancel, restart"),
+        ))
+    })?;
     let view = core.command(&caller, id, cmd).await?.expect("not a delete");
     Ok(Json(view))
 }

@@ -34,16 +34,11 @@ impl From<Problem> for Http {
 
 impl IntoResponse for Http {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut r = (status, Json(&self.0)).into_response();
-        r.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if status == StatusCode::UNAUTHORIZED {
-            r.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"faxd\""),
-            );
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"faxd\""));
         }
         r
     }
@@ -53,21 +48,14 @@ pub type HttpResult<T> = Result<T, Http>;
 
 /// Parses a JSON body strictly (unknown fields refused), answering errors as problems.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8], what: &str) -> HttpResult<T> {
-    serde_json::from_slice(body).map_err(|e| {
-        Http(Problem::new(
-            ProblemType::MalformedRequest,
-            format!("{what} is not valid: {e}"),
-        ))
-    })
+    serde_json::from_slice(body)
+        .map_err(|e| Http(Problem::new(ProblemType::MalformedRequest, format!("{what} is not valid: {e}"))))
 }
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Http;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        core: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, core: &AppState) -> Result<Self, Self::Rejection> {
         let unauthorized = |d: &str| Http(Problem::new(ProblemType::Unauthorized, d));
         let value = parts
             .headers
@@ -76,10 +64,7 @@ impl FromRequestParts<AppState> for Caller {
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
         let user = core
             .store
@@ -87,10 +72,7 @@ impl FromRequestParts<AppState> for Caller {
             .await
             .map_err(|e| Http(e.into()))?
             .ok_or_else(|| unauthorized("the token is not valid"))?;
-        Ok(Caller {
-            user: user.name,
-            admin: user.role == "admin",
-        })
+        Ok(Caller { user: user.name, admin: user.role == "admin" })
     }
 }
 
@@ -143,12 +125,7 @@ pub fn router(core: AppState) -> Router {
                 async move { Json(api.as_ref().clone()) }
             }),
         )
-        .fallback(|| async {
-            Http(Problem::new(
-                ProblemType::NotFound,
-                "no such endpoint; see /v1/openapi.json",
-            ))
-        })
+        .fallback(|| async { Http(Problem::new(ProblemType::NotFound, "no such endpoint; see /v1/openapi.json")) })
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(core)

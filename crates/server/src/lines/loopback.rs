@@ -56,65 +56,37 @@ pub async fn send(
         s.start_time = Some(start);
         s.submitted_time = Some(timestamp(job.submitted_at));
     });
-    core.publish_job(&JobRow {
-        device_status: DeviceStatus::Dialing,
-        ..job.clone()
-    });
+    core.publish_job(&JobRow { device_status: DeviceStatus::Dialing, ..job.clone() });
 
     let fail = |mut o: Outcome, status: DeviceStatus, detail: String| {
         o.status = status;
         o.detail = detail;
         o
     };
-    if w.busy_numbers
-        .iter()
-        .any(|p| !p.is_empty() && dial.starts_with(p.as_str()))
-    {
+    if w.busy_numbers.iter().any(|p| !p.is_empty() && dial.starts_with(p.as_str())) {
         if !wait(core, cancel, w.ring_ms).await {
-            return fail(
-                out,
-                DeviceStatus::Aborting,
-                "cancelled while dialling".into(),
-            );
+            return fail(out, DeviceStatus::Aborting, "cancelled while dialling".into());
         }
-        return fail(
-            out,
-            DeviceStatus::Busy,
-            format!("{} is busy", job.fax_number),
-        );
+        return fail(out, DeviceStatus::Busy, format!("{} is busy", job.fax_number));
     }
     let Some(peer) = core.port(&w.peer) else {
-        return fail(
-            out,
-            DeviceStatus::FatalError,
-            format!("loopback peer {} is not a port", w.peer),
-        );
+        return fail(out, DeviceStatus::FatalError, format!("loopback peer {} is not a port", w.peer));
     };
     if !peer.receive {
         if !wait(core, cancel, NO_ANSWER_RINGS * w.ring_ms).await {
-            return fail(
-                out,
-                DeviceStatus::Aborting,
-                "cancelled while ringing".into(),
-            );
+            return fail(out, DeviceStatus::Aborting, "cancelled while ringing".into());
         }
         return fail(
             out,
             DeviceStatus::NoAnswer,
-            format!(
-                "no answer from {} after {NO_ANSWER_RINGS} rings",
-                job.fax_number
-            ),
+            format!("no answer from {} after {NO_ANSWER_RINGS} rings", job.fax_number),
         );
     }
     if !core.reserve(&peer.device_id) {
         return fail(
             out,
             DeviceStatus::Busy,
-            format!(
-                "{} is busy (line {} is in a call)",
-                job.fax_number, peer.device_id
-            ),
+            format!("{} is busy (line {} is in a call)", job.fax_number, peer.device_id),
         );
     }
     let result = call(core, port, &peer, w, job, tsid, cancel, &mut out).await;
@@ -163,10 +135,7 @@ async fn call(
     };
     let doc = core.store.document(job.document_id).await.ok().flatten();
     let Some(doc) = doc else {
-        return Err((
-            DeviceStatus::FatalError,
-            "the job's document is missing".into(),
-        ));
+        return Err((DeviceStatus::FatalError, "the job's document is missing".into()));
     };
     for n in (job.pages_confirmed + 1)..=job.page_count {
         core.set_live(&port.device_id, |l| {
@@ -182,10 +151,7 @@ async fn call(
         let page = match page {
             Ok(Ok(p)) => p,
             other => {
-                return Err((
-                    DeviceStatus::FatalError,
-                    format!("page {n} could not be read: {other:?}"),
-                ));
+                return Err((DeviceStatus::FatalError, format!("page {n} could not be read: {other:?}")));
             }
         };
         if !wait(core, cancel, w.page_ms).await {
@@ -198,15 +164,7 @@ async fn call(
             // The receiver keeps the fax before it confirms the last page, so that a confirmed
             // page is never one that was lost.
             let pages = std::mem::take(&mut reception.pages);
-            finish_reception(
-                core,
-                Reception {
-                    pages,
-                    ..reception.clone()
-                },
-                true,
-            )
-            .await;
+            finish_reception(core, Reception { pages, ..reception.clone() }, true).await;
         }
         core.page_confirmed(job.id, job.attempts, n).await;
         out.pages_confirmed = n;
@@ -215,11 +173,7 @@ async fn call(
     out.detail = format!(
         "{} pages confirmed by {}",
         job.page_count,
-        if peer.csid.is_empty() {
-            &peer.device_id
-        } else {
-            &peer.csid
-        }
+        if peer.csid.is_empty() { &peer.device_id } else { &peer.csid }
     );
     Ok(())
 }

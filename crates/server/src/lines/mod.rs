@@ -28,25 +28,10 @@ pub struct Outcome {
 }
 
 /// Sends a job's pages, from the first one not yet confirmed, on a reserved port.
-pub async fn send(
-    core: &Arc<Core>,
-    port: &PortView,
-    job: &JobRow,
-    tsid: &str,
-    cancel: &CancellationToken,
-) -> Outcome {
-    let line = core
-        .config
-        .effective_lines()
-        .into_iter()
-        .find(|l| l.id == port.device_id);
+pub async fn send(core: &Arc<Core>, port: &PortView, job: &JobRow, tsid: &str, cancel: &CancellationToken) -> Outcome {
+    let line = core.config.effective_lines().into_iter().find(|l| l.id == port.device_id);
     match line.map(|l| l.driver) {
-        Some(DriverConfig::Loopback {
-            peer,
-            page_seconds,
-            ring_seconds,
-            busy_numbers,
-        }) => {
+        Some(DriverConfig::Loopback { peer, page_seconds, ring_seconds, busy_numbers }) => {
             let wiring = loopback::Wiring {
                 peer,
                 page_ms: (page_seconds * 1000.0) as Millis,

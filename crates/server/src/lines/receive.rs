@@ -9,7 +9,7 @@ use ferrofax_image::CodedPage;
 
 use crate::archive::received_metadata;
 use crate::service::{Core, internal};
-use crate::store::{DocumentRow, JobRow};
+use crate::store::{Created, DocumentRow, JobRow, NewSubmission};
 
 /// A fax as it arrived on a port.
 #[derive(Clone)]
@@ -23,33 +23,17 @@ pub struct Reception {
 }
 
 /// Stores a received fax and routes it. Returns the job id.
-pub async fn record_received(
-    core: &Arc<Core>,
-    r: Reception,
-    complete: bool,
-) -> Result<i64, Problem> {
+pub async fn record_received(core: &Arc<Core>, r: Reception, complete: bool) -> Result<i64, Problem> {
     let now = core.now();
     let page_count = r.pages.len() as u32;
     let mut row = JobRow {
         id: 0,
         version: 0,
-        job_type: if complete {
-            JobType::Receive
-        } else {
-            JobType::FailReceive
-        },
+        job_type: if complete { JobType::Receive } else { JobType::FailReceive },
         owner: String::new(),
-        state: if complete {
-            JobState::Completed
-        } else {
-            JobState::Failed
-        },
+        state: if complete { JobState::Completed } else { JobState::Failed },
         paused: false,
-        device_status: if complete {
-            DeviceStatus::Completed
-        } else {
-            DeviceStatus::Disconnected
-        },
+        device_status: if complete { DeviceStatus::Completed } else { DeviceStatus::Disconnected },
         document_id: 0,
         page_count,
         pages_confirmed: page_count,
@@ -62,11 +46,7 @@ pub async fn record_received(
         next_attempt_at: None,
         attempts: 1,
         port: Some(r.port.device_id.clone()),
-        detail: if complete {
-            "received".into()
-        } else {
-            "partial reception kept".into()
-        },
+        detail: if complete { "received".into() } else { "partial reception kept".into() },
         finished_at: Some(now),
         lease_until: None,
         remote_ident: r.remote_ident.clone(),
@@ -77,10 +57,8 @@ pub async fn record_received(
     let meta = received_metadata(&row);
     let docs = core.docs.clone();
     let pages = r.pages;
-    let written = tokio::task::spawn_blocking(move || docs.write(&pages, &meta))
-        .await
-        .map_err(internal)?
-        .map_err(internal)?;
+    let written =
+        tokio::task::spawn_blocking(move || docs.write(&pages, &meta)).await.map_err(internal)?.map_err(internal)?;
     let doc = DocumentRow {
         id: 0,
         dir: written.dir.clone(),
@@ -90,12 +68,13 @@ pub async fn record_received(
         sha256: written.sha256,
         created_at: now,
     };
-    let (doc_id, ids) = core
-        .store
-        .create_jobs(&doc, std::slice::from_ref(&row), None)
-        .await?;
-    row.id = ids[0];
-    row.document_id = doc_id;
+    let sub = NewSubmission { doc, jobs: vec![row.clone()], idempotency: None };
+    let created = core.committer.commit(sub).await.map_err(internal)?;
+    let Created::Inserted { document_id, job_ids } = created else {
+        return Err(internal("a received fax was taken for a repeated submission"));
+    };
+    row.id = job_ids[0];
+    row.document_id = document_id;
     core.publish_job(&row);
     tracing::info!(job = row.id, port = %r.port.device_id, pages = page_count, "fax received from {}", r.remote_ident);
     route(core, row.id).await;
@@ -111,15 +90,9 @@ pub async fn route(core: &Arc<Core>, job_id: i64) {
     let Some(port) = row.port.clone().and_then(|p| core.port(&p)) else {
         return;
     };
-    let stored = core
-        .store
-        .routing(&port.device_id)
-        .await
-        .unwrap_or_default();
-    let methods: Vec<_> = crate::routing::views(&port.device_id, &port.name, &stored)
-        .into_iter()
-        .filter(|m| m.enable)
-        .collect();
+    let stored = core.store.routing(&port.device_id).await.unwrap_or_default();
+    let methods: Vec<_> =
+        crate::routing::views(&port.device_id, &port.name, &stored).into_iter().filter(|m| m.enable).collect();
     if methods.is_empty() {
         return;
     }

@@ -57,7 +57,7 @@ pub struct JobRow {
     pub routing: String,
 }
 
-/// A document's row: its pages live in `documents/<dir>/page-NNNN.tif`.
+/// A document's row: its pages live in `documents/<dir[..2]>/<dir>-NNNN.tif`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentRow {
     pub id: i64,
@@ -99,6 +99,23 @@ pub struct IdempotencyKey {
     pub owner: String,
     pub key: String,
     pub request_hash: String,
+}
+
+/// A document and its jobs, to record.
+#[derive(Debug, Clone)]
+pub struct NewSubmission {
+    pub doc: DocumentRow,
+    pub jobs: Vec<JobRow>,
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+/// What recording a submission gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    /// Stored now: the document id and the job ids.
+    Inserted { document_id: i64, job_ids: Vec<i64> },
+    /// Its idempotency key was recorded before; nothing was stored.
+    Existing(IdempotentOutcome),
 }
 
 /// What an earlier request with the same key created.
@@ -158,15 +175,11 @@ pub trait Store: Send + Sync + 'static {
     async fn add_token(&self, user_id: i64, hash: &str, label: &str, now: Millis) -> Result<()>;
     async fn user_by_token(&self, hash: &str) -> Result<Option<UserRow>>;
 
-    /// Records a document and its jobs in one transaction (the page files are already on
-    /// disk), with the idempotency record when a key was given. Returns the document id and
-    /// the job ids.
-    async fn create_jobs(
-        &self,
-        doc: &DocumentRow,
-        jobs: &[JobRow],
-        idempotency: Option<&IdempotencyKey>,
-    ) -> Result<(i64, Vec<i64>)>;
+    /// Records submissions, each a document and its jobs (the page files are already on disk),
+    /// all in one transaction (group commit). A submission whose idempotency key is already
+    /// recorded (before or earlier in the batch) is not inserted: its earlier outcome is
+    /// returned instead.
+    async fn create_jobs(&self, batch: &[NewSubmission]) -> Result<Vec<Created>>;
     /// The outcome of an earlier request with this key.
     async fn idempotency(&self, owner: &str, key: &str) -> Result<Option<IdempotentOutcome>>;
 

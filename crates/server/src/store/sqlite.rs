@@ -9,8 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use ferrofax_api::{DeviceStatus, JobState, JobType, PortView, ServerSettings};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{QueryBuilder, Row, Sqlite};
 
@@ -34,15 +33,9 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(opts.clone())
-            .await?;
+        let write = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
         MIGRATOR.run(&write).await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(opts.read_only(true))
-            .await?;
+        let read = SqlitePoolOptions::new().max_connections(4).connect_with(opts.read_only(true)).await?;
         Ok(SqliteStore { write, read })
     }
 }
@@ -88,15 +81,13 @@ fn job_from_row(r: &SqliteRow) -> Result<JobRow> {
         owner: r.try_get("owner")?,
         state: JobState::parse(&state).ok_or_else(|| corrupt("job state", &state))?,
         paused: r.try_get("paused")?,
-        device_status: DeviceStatus::parse(&status)
-            .ok_or_else(|| corrupt("device status", &status))?,
+        device_status: DeviceStatus::parse(&status).ok_or_else(|| corrupt("device status", &status))?,
         document_id: r.try_get("document_id")?,
         page_count: r.try_get::<i64, _>("page_count")? as u32,
         pages_confirmed: r.try_get::<i64, _>("pages_confirmed")? as u32,
         current_page: r.try_get::<i64, _>("current_page")? as u32,
         fax_number: r.try_get("fax_number")?,
-        recipient: serde_json::from_str(&recipient)
-            .map_err(|e| corrupt("recipient", &e.to_string()))?,
+        recipient: serde_json::from_str(&recipient).map_err(|e| corrupt("recipient", &e.to_string()))?,
         fields: serde_json::from_str(&fields).map_err(|e| corrupt("fields", &e.to_string()))?,
         discount_send: r.try_get("discount_send")?,
         submitted_at: r.try_get("submitted_at")?,
@@ -149,17 +140,21 @@ fn bind_job<'q>(
         .bind(j.fields.priority.rank())
 }
 
+fn idempotent_outcome(r: &SqliteRow) -> Result<IdempotentOutcome> {
+    let response: String = r.try_get("response")?;
+    let (document_id, job_ids): (i64, Vec<i64>) =
+        serde_json::from_str(&response).map_err(|e| corrupt("idempotency", &e.to_string()))?;
+    Ok(IdempotentOutcome { request_hash: r.try_get("request_hash")?, document_id, job_ids })
+}
+
 const QUEUED: &str = "state IN ('pending', 'retrying') AND paused = 0 AND job_type = 'send'";
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn load_settings(&self) -> Result<Option<ServerSettings>> {
         let v: Option<String> =
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'server'")
-                .fetch_optional(&self.read)
-                .await?;
-        v.map(|v| serde_json::from_str(&v).map_err(|e| corrupt("settings", &e.to_string())))
-            .transpose()
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'server'").fetch_optional(&self.read).await?;
+        v.map(|v| serde_json::from_str(&v).map_err(|e| corrupt("settings", &e.to_string()))).transpose()
     }
 
     async fn save_settings(&self, s: &ServerSettings) -> Result<()> {
@@ -171,14 +166,12 @@ impl Store for SqliteStore {
     }
 
     async fn create_user(&self, name: &str, role: &str, now: Millis) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO users (name, role, created_at) VALUES (?, ?, ?) RETURNING id",
-        )
-        .bind(name)
-        .bind(role)
-        .bind(now)
-        .fetch_one(&self.write)
-        .await?)
+        Ok(sqlx::query_scalar("INSERT INTO users (name, role, created_at) VALUES (?, ?, ?) RETURNING id")
+            .bind(name)
+            .bind(role)
+            .bind(now)
+            .fetch_one(&self.write)
+            .await?)
     }
 
     async fn user_by_name(&self, name: &str) -> Result<Option<UserRow>> {
@@ -186,28 +179,13 @@ impl Store for SqliteStore {
             .bind(name)
             .fetch_optional(&self.read)
             .await?;
-        r.map(|r| {
-            Ok(UserRow {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                role: r.try_get("role")?,
-            })
-        })
-        .transpose()
+        r.map(|r| Ok(UserRow { id: r.try_get("id")?, name: r.try_get("name")?, role: r.try_get("role")? })).transpose()
     }
 
     async fn list_users(&self) -> Result<Vec<UserRow>> {
-        let rows = sqlx::query("SELECT id, name, role FROM users ORDER BY id")
-            .fetch_all(&self.read)
-            .await?;
+        let rows = sqlx::query("SELECT id, name, role FROM users ORDER BY id").fetch_all(&self.read).await?;
         rows.iter()
-            .map(|r| {
-                Ok(UserRow {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    role: r.try_get("role")?,
-                })
-            })
+            .map(|r| Ok(UserRow { id: r.try_get("id")?, name: r.try_get("name")?, role: r.try_get("role")? }))
             .collect()
     }
 
@@ -223,55 +201,59 @@ impl Store for SqliteStore {
     }
 
     async fn user_by_token(&self, hash: &str) -> Result<Option<UserRow>> {
-        let r = sqlx::query("SELECT u.id, u.name, u.role FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?")
-            .bind(hash)
-            .fetch_optional(&self.read)
-            .await?;
-        r.map(|r| {
-            Ok(UserRow {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                role: r.try_get("role")?,
-            })
-        })
-        .transpose()
+        let r =
+            sqlx::query("SELECT u.id, u.name, u.role FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?")
+                .bind(hash)
+                .fetch_optional(&self.read)
+                .await?;
+        r.map(|r| Ok(UserRow { id: r.try_get("id")?, name: r.try_get("name")?, role: r.try_get("role")? })).transpose()
     }
 
-    async fn create_jobs(
-        &self,
-        doc: &DocumentRow,
-        jobs: &[JobRow],
-        idempotency: Option<&IdempotencyKey>,
-    ) -> Result<(i64, Vec<i64>)> {
+    async fn create_jobs(&self, batch: &[NewSubmission]) -> Result<Vec<Created>> {
         let mut tx = self.write.begin().await?;
-        let doc_id: i64 = sqlx::query_scalar(
-            "INSERT INTO documents (dir, name, page_count, size_bytes, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(&doc.dir)
-        .bind(&doc.name)
-        .bind(doc.page_count as i64)
-        .bind(doc.size_bytes as i64)
-        .bind(&doc.sha256)
-        .bind(doc.created_at)
-        .fetch_one(&mut *tx)
-        .await?;
         let sql = format!(
             "INSERT INTO jobs ({}) VALUES ({}) RETURNING id",
             &JOB_COLUMNS["id, version, ".len()..],
             vec!["?"; 25].join(", ")
         );
-        let mut ids = Vec::with_capacity(jobs.len());
-        for j in jobs {
-            let mut j = j.clone();
-            j.document_id = doc_id;
-            let id: i64 = bind_job(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), &j)
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get(0)?;
-            ids.push(id);
-        }
-        if let Some(k) = idempotency {
-            sqlx::query("INSERT INTO idempotency (owner, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)")
+        let mut out = Vec::with_capacity(batch.len());
+        for sub in batch {
+            if let Some(k) = &sub.idempotency {
+                let earlier = sqlx::query("SELECT request_hash, response FROM idempotency WHERE owner = ? AND key = ?")
+                    .bind(&k.owner)
+                    .bind(&k.key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some(r) = earlier {
+                    out.push(Created::Existing(idempotent_outcome(&r)?));
+                    continue;
+                }
+            }
+            let doc = &sub.doc;
+            let doc_id: i64 = sqlx::query_scalar(
+                "INSERT INTO documents (dir, name, page_count, size_bytes, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(&doc.dir)
+            .bind(&doc.name)
+            .bind(doc.page_count as i64)
+            .bind(doc.size_bytes as i64)
+            .bind(&doc.sha256)
+            .bind(doc.created_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            let mut ids = Vec::with_capacity(sub.jobs.len());
+            for j in &sub.jobs {
+                let j = JobRow { document_id: doc_id, ..j.clone() };
+                let id: i64 = bind_job(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), &j)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get(0)?;
+                ids.push(id);
+            }
+            if let Some(k) = &sub.idempotency {
+                sqlx::query(
+                    "INSERT INTO idempotency (owner, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)",
+                )
                 .bind(&k.owner)
                 .bind(&k.key)
                 .bind(&k.request_hash)
@@ -279,37 +261,28 @@ impl Store for SqliteStore {
                 .bind(doc.created_at)
                 .execute(&mut *tx)
                 .await?;
+            }
+            out.push(Created::Inserted { document_id: doc_id, job_ids: ids });
         }
         tx.commit().await?;
-        Ok((doc_id, ids))
+        Ok(out)
     }
 
     async fn idempotency(&self, owner: &str, key: &str) -> Result<Option<IdempotentOutcome>> {
-        let r = sqlx::query(
-            "SELECT request_hash, response FROM idempotency WHERE owner = ? AND key = ?",
-        )
-        .bind(owner)
-        .bind(key)
-        .fetch_optional(&self.write)
-        .await?;
-        r.map(|r| {
-            let response: String = r.try_get("response")?;
-            let (document_id, job_ids): (i64, Vec<i64>) = serde_json::from_str(&response)
-                .map_err(|e| corrupt("idempotency", &e.to_string()))?;
-            Ok(IdempotentOutcome {
-                request_hash: r.try_get("request_hash")?,
-                document_id,
-                job_ids,
-            })
-        })
-        .transpose()
+        let r = sqlx::query("SELECT request_hash, response FROM idempotency WHERE owner = ? AND key = ?")
+            .bind(owner)
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await?;
+        r.as_ref().map(idempotent_outcome).transpose()
     }
 
     async fn document(&self, id: i64) -> Result<Option<DocumentRow>> {
-        let r = sqlx::query("SELECT id, dir, name, page_count, size_bytes, sha256, created_at FROM documents WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
+        let r =
+            sqlx::query("SELECT id, dir, name, page_count, size_bytes, sha256, created_at FROM documents WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?;
         r.map(|r| {
             Ok(DocumentRow {
                 id: r.try_get("id")?,
@@ -325,23 +298,17 @@ impl Store for SqliteStore {
     }
 
     async fn document_dirs(&self) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT dir FROM documents")
-            .fetch_all(&self.read)
-            .await?)
+        Ok(sqlx::query_scalar("SELECT dir FROM documents").fetch_all(&self.read).await?)
     }
 
     async fn job(&self, id: i64) -> Result<Option<JobRow>> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?");
-        let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(&self.read).await?;
         r.as_ref().map(job_from_row).transpose()
     }
 
     async fn jobs(&self, f: &JobFilter) -> Result<Vec<JobRow>> {
-        let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new(format!("SELECT {JOB_COLUMNS} FROM jobs WHERE 1 = 1"));
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {JOB_COLUMNS} FROM jobs WHERE 1 = 1"));
         if !f.states.is_empty() {
             q.push(" AND state IN (");
             let mut sep = q.separated(", ");
@@ -364,22 +331,14 @@ impl Store for SqliteStore {
         if let Some(b) = f.before {
             q.push(" AND id < ").push_bind(b);
         }
-        q.push(" ORDER BY id DESC LIMIT ")
-            .push_bind(f.limit.max(1) as i64);
+        q.push(" ORDER BY id DESC LIMIT ").push_bind(f.limit.max(1) as i64);
         let rows = q.build().fetch_all(&self.read).await?;
         rows.iter().map(job_from_row).collect()
     }
 
     async fn save_job(&self, j: &JobRow) -> Result<JobRow> {
-        let sets: Vec<String> = JOB_COLUMNS
-            .split(", ")
-            .skip(2)
-            .map(|c| format!("{c} = ?"))
-            .collect();
-        let sql = format!(
-            "UPDATE jobs SET version = version + 1, {} WHERE id = ? AND version = ?",
-            sets.join(", ")
-        );
+        let sets: Vec<String> = JOB_COLUMNS.split(", ").skip(2).map(|c| format!("{c} = ?")).collect();
+        let sql = format!("UPDATE jobs SET version = version + 1, {} WHERE id = ? AND version = ?", sets.join(", "));
         let done = bind_job(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), j)
             .bind(j.id)
             .bind(j.version)
@@ -388,19 +347,15 @@ impl Store for SqliteStore {
         if done.rows_affected() != 1 {
             return Err(StoreError::Conflict);
         }
-        Ok(JobRow {
-            version: j.version + 1,
-            ..j.clone()
-        })
+        Ok(JobRow { version: j.version + 1, ..j.clone() })
     }
 
     async fn delete_job(&self, id: i64) -> Result<Option<String>> {
         let mut tx = self.write.begin().await?;
-        let doc: Option<i64> =
-            sqlx::query_scalar("DELETE FROM jobs WHERE id = ? RETURNING document_id")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let doc: Option<i64> = sqlx::query_scalar("DELETE FROM jobs WHERE id = ? RETURNING document_id")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
         let mut dir = None;
         if let Some(doc) = doc {
             let users: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE document_id = ?")
@@ -436,35 +391,29 @@ impl Store for SqliteStore {
             .await?;
         let Some(row) = row else { return Ok(None) };
         let job = job_from_row(&row)?;
-        sqlx::query("INSERT INTO attempts (job_id, number, port, started_at, tsid, pages_confirmed) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(job.id)
-            .bind(job.attempts as i64)
-            .bind(port)
-            .bind(rule.now)
-            .bind(tsid)
-            .bind(job.pages_confirmed as i64)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO attempts (job_id, number, port, started_at, tsid, pages_confirmed) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(job.id)
+        .bind(job.attempts as i64)
+        .bind(port)
+        .bind(rule.now)
+        .bind(tsid)
+        .bind(job.pages_confirmed as i64)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(Some(job))
     }
 
     async fn next_due(&self, discount_open: bool) -> Result<Option<Millis>> {
-        let sql = format!(
-            "SELECT min(next_attempt_at) FROM jobs WHERE {QUEUED} AND (discount_send = 0 OR ?)"
-        );
-        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(discount_open)
-            .fetch_one(&self.read)
-            .await?)
+        let sql = format!("SELECT min(next_attempt_at) FROM jobs WHERE {QUEUED} AND (discount_send = 0 OR ?)");
+        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).bind(discount_open).fetch_one(&self.read).await?)
     }
 
     async fn discount_waiting(&self) -> Result<bool> {
-        let sql =
-            format!("SELECT EXISTS (SELECT 1 FROM jobs WHERE {QUEUED} AND discount_send = 1)");
-        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
-            .fetch_one(&self.read)
-            .await?)
+        let sql = format!("SELECT EXISTS (SELECT 1 FROM jobs WHERE {QUEUED} AND discount_send = 1)");
+        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).fetch_one(&self.read).await?)
     }
 
     async fn failed_before(&self, t: Millis) -> Result<Vec<i64>> {
@@ -475,11 +424,9 @@ impl Store for SqliteStore {
     }
 
     async fn oldest_failed(&self) -> Result<Option<Millis>> {
-        Ok(sqlx::query_scalar(
-            "SELECT min(finished_at) FROM jobs WHERE state IN ('failed', 'retries_exceeded')",
-        )
-        .fetch_one(&self.read)
-        .await?)
+        Ok(sqlx::query_scalar("SELECT min(finished_at) FROM jobs WHERE state IN ('failed', 'retries_exceeded')")
+            .fetch_one(&self.read)
+            .await?)
     }
 
     async fn attempts(&self, job_id: i64) -> Result<Vec<AttemptRow>> {
@@ -520,21 +467,17 @@ impl Store for SqliteStore {
     }
 
     async fn set_attempt_tsid(&self, job_id: i64, number: u32, tsid: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE attempts SET tsid = ? WHERE job_id = ? AND number = ? AND ended_at IS NULL",
-        )
-        .bind(tsid)
-        .bind(job_id)
-        .bind(number as i64)
-        .execute(&self.write)
-        .await?;
+        sqlx::query("UPDATE attempts SET tsid = ? WHERE job_id = ? AND number = ? AND ended_at IS NULL")
+            .bind(tsid)
+            .bind(job_id)
+            .bind(number as i64)
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 
     async fn ports(&self) -> Result<Vec<PortView>> {
-        let rows = sqlx::query("SELECT * FROM ports ORDER BY priority, device_id")
-            .fetch_all(&self.read)
-            .await?;
+        let rows = sqlx::query("SELECT * FROM ports ORDER BY priority, device_id").fetch_all(&self.read).await?;
         rows.iter()
             .map(|r| {
                 Ok(PortView {
@@ -627,12 +570,11 @@ impl Store for SqliteStore {
     }
 
     async fn events_after(&self, id: i64, limit: u32) -> Result<Vec<EventRow>> {
-        let rows =
-            sqlx::query("SELECT id, at, owner, body FROM events WHERE id > ? ORDER BY id LIMIT ?")
-                .bind(id)
-                .bind(limit as i64)
-                .fetch_all(&self.read)
-                .await?;
+        let rows = sqlx::query("SELECT id, at, owner, body FROM events WHERE id > ? ORDER BY id LIMIT ?")
+            .bind(id)
+            .bind(limit as i64)
+            .fetch_all(&self.read)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(EventRow {
@@ -646,10 +588,6 @@ impl Store for SqliteStore {
     }
 
     async fn last_event_id(&self) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM events")
-                .fetch_one(&self.write)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM events").fetch_one(&self.write).await?)
     }
 }
