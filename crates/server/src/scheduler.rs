@@ -185,19 +185,21 @@ async fn finish(core: &Arc<Core>, job: &JobRow, port: &PortView, o: Outcome, tsi
 }
 
 async fn archive(core: &Arc<Core>, row: &JobRow, tsid: &str, dir: &str) {
-    let doc = match core.store.document(row.document_id).await {
-        Ok(Some(d)) => d,
-        other => {
-            tracing::error!(job = row.id, "archive: the job's document is missing ({other:?})");
-            return;
+    let mut pages = Vec::with_capacity(row.page_count as usize);
+    for n in 1..=row.page_count {
+        match core.job_page(row, n).await {
+            Ok(p) => pages.push(p),
+            Err(p) => {
+                tracing::error!(job = row.id, "archive: page {n} is missing: {}", p.detail);
+                return;
+            }
         }
-    };
+    }
     let meta = crate::archive::sent_metadata(row, tsid, core.now());
-    let docs = core.docs.clone();
     let dir = std::path::PathBuf::from(dir);
     let name = format!("fax-{}.tif", row.id);
     let done = tokio::task::spawn_blocking(move || {
-        let bytes = docs.merged(&doc.dir, doc.page_count, &meta)?;
+        let bytes = ferrofax_image::write_tiff(&pages, &meta);
         crate::archive::write_durably(&dir, &name, &bytes)
     })
     .await;

@@ -29,7 +29,7 @@ pub async fn start(config: Config, data_dir: PathBuf, clock: Arc<dyn Clock>) -> 
             .with_context(|| format!("opening the store in {}", data_dir.display()))?,
     );
     let docs = DocStore::new(data_dir.join("documents")).context("creating the documents folder")?;
-    std::fs::create_dir_all(data_dir.join("coverpages")).context("creating the coverpages folder")?;
+    install_default_coverpage(&data_dir.join("coverpages")).context("creating the coverpages folder")?;
     let now = clock.now();
 
     let settings = match store.load_settings().await? {
@@ -79,6 +79,15 @@ pub async fn start(config: Config, data_dir: PathBuf, clock: Arc<dyn Clock>) -> 
     recover(&core).await?;
     tokio::spawn(crate::scheduler::run(core.clone()));
     Ok(core)
+}
+
+/// Writes the default cover page template into an empty `coverpages/` folder.
+fn install_default_coverpage(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    if std::fs::read_dir(dir)?.next().is_none() {
+        std::fs::write(dir.join("default.txt"), crate::coverpage::DEFAULT_TEMPLATE)?;
+    }
+    Ok(())
 }
 
 fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {

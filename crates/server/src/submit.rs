@@ -59,7 +59,7 @@ impl Core {
             })?;
         }
         validate::identifier("tsid", &req.doc.tsid).map_err(|e| invalid("tsid", e))?;
-        self.check_coverpage(req, up.coverpage.is_some())?;
+        let template = self.coverpage_template(req, up.coverpage.as_deref())?;
 
         let request_hash = {
             let mut h = Sha256::new();
@@ -114,6 +114,17 @@ impl Core {
             sha256: written.sha256,
             created_at: now,
         };
+        let covers = match &template {
+            Some(t) => match self.write_covers(t, &recipients, &req.doc, page_count).await {
+                Ok(c) => c,
+                Err(p) => {
+                    self.docs.remove(&written.dir);
+                    return Err(p);
+                }
+            },
+            None => Vec::new(),
+        };
+        let job_pages = page_count + template.is_some() as u32;
         let rows: Vec<JobRow> = recipients
             .iter()
             .map(|r| JobRow {
@@ -125,7 +136,7 @@ impl Core {
                 paused: false,
                 device_status: DeviceStatus::Unknown,
                 document_id: 0,
-                page_count,
+                page_count: job_pages,
                 pages_confirmed: 0,
                 current_page: 0,
                 fax_number: r.fax_number.trim().to_string(),
@@ -143,18 +154,24 @@ impl Core {
                 caller_id: String::new(),
                 csid: String::new(),
                 routing: String::new(),
+                cover_document_id: None,
             })
             .collect();
-        let sub = NewSubmission { doc, jobs: rows.clone(), idempotency: idem };
+        let cover_dirs: Vec<String> = covers.iter().flatten().map(|c| c.dir.clone()).collect();
+        let forget_files = |docs: &crate::documents::DocStore| {
+            docs.remove(&written.dir);
+            cover_dirs.iter().for_each(|d| docs.remove(d));
+        };
+        let sub = NewSubmission { doc, jobs: rows.clone(), covers, idempotency: idem };
         let (document_id, job_ids) = match self.committer.commit(sub).await {
             Ok(Created::Inserted { document_id, job_ids }) => (document_id, job_ids),
             Ok(Created::Existing(done)) => {
                 // The same key was committed by a concurrent request meanwhile.
-                self.docs.remove(&written.dir);
+                forget_files(&self.docs);
                 return self.replay(done, &request_hash).await;
             }
             Err(e) => {
-                self.docs.remove(&written.dir);
+                forget_files(&self.docs);
                 return Err(internal(e));
             }
         };
@@ -164,7 +181,51 @@ impl Core {
             self.publish_job(&row);
         }
         self.wake.notify_one();
-        Ok(SubmitResponse { job_ids, document_id, page_count })
+        Ok(SubmitResponse { job_ids, document_id, page_count: job_pages })
+    }
+
+    /// Fills and renders each recipient's cover page and writes it as a one-page document.
+    async fn write_covers(
+        &self,
+        template: &str,
+        recipients: &[&ferrofax_api::Recipient],
+        doc: &ferrofax_api::FaxDocFields,
+        document_pages: u32,
+    ) -> ApiResult<Vec<Option<DocumentRow>>> {
+        let now = self.now();
+        let zoned = crate::clock::timestamp(now).to_zoned_datetime(self.time_zone.clone());
+        let texts = recipients
+            .iter()
+            .map(|r| {
+                let f = crate::coverpage::fields(r, doc, document_pages, &zoned);
+                crate::coverpage::fill(template, &f).map_err(|e| invalid("coverpage", e))
+            })
+            .collect::<ApiResult<Vec<String>>>()?;
+        let docs = self.docs.clone();
+        let written = tokio::task::spawn_blocking(move || -> Result<Vec<crate::documents::WrittenDoc>, Problem> {
+            let mut out = Vec::with_capacity(texts.len());
+            for text in &texts {
+                let page = crate::coverpage::render(text).map_err(|e| invalid("coverpage", e))?;
+                out.push(docs.write(std::slice::from_ref(&page), &FaxMetadata::default()).map_err(internal)?);
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(internal)??;
+        Ok(written
+            .into_iter()
+            .map(|w| {
+                Some(DocumentRow {
+                    id: 0,
+                    dir: w.dir,
+                    name: "cover page".into(),
+                    page_count: 1,
+                    size_bytes: w.size_bytes,
+                    sha256: w.sha256,
+                    created_at: now,
+                })
+            })
+            .collect())
     }
 
     async fn replay(&self, done: crate::store::IdempotentOutcome, request_hash: &str) -> ApiResult<SubmitResponse> {
@@ -174,14 +235,16 @@ impl Core {
                 "this Idempotency-Key was used before with a different request",
             ));
         }
-        let page_count = self.store.document(done.document_id).await?.map(|d| d.page_count).unwrap_or(0);
+        let first = done.job_ids.first().copied().unwrap_or_default();
+        let page_count = self.store.job(first).await?.map(|j| j.page_count).unwrap_or(0);
         Ok(SubmitResponse { job_ids: done.job_ids, document_id: done.document_id, page_count })
     }
 
-    fn check_coverpage(&self, req: &SubmitRequest, personal_uploaded: bool) -> ApiResult<()> {
+    /// The cover page template a submission asks for, checked against ServerCoverpage.
+    fn coverpage_template(&self, req: &SubmitRequest, personal: Option<&[u8]>) -> ApiResult<Option<String>> {
         let d = &req.doc;
         if !d.send_coverpage {
-            return Ok(());
+            return Ok(None);
         }
         if !d.server_coverpage && self.settings().server_coverpage {
             return Err(Problem::new(
@@ -193,20 +256,20 @@ impl Core {
         if d.server_coverpage {
             let name = d.coverpage_name.as_str();
             let ok = !name.is_empty() && !name.contains('/') && !name.starts_with('.');
-            if !ok || !self.data_dir.join("coverpages").join(name).is_file() {
-                return Err(invalid("coverpage_name", format!("the server has no common cover page `{name}`")));
-            }
-        } else if !personal_uploaded {
-            return Err(invalid(
-                "coverpage",
-                "a personal cover page must be uploaded as the multipart part `coverpage`",
-            ));
+            let path = self.data_dir.join("coverpages").join(name);
+            return match std::fs::read_to_string(&path) {
+                Ok(t) if ok => Ok(Some(t)),
+                _ => Err(invalid("coverpage_name", format!("the server has no common cover page `{name}`"))),
+            };
         }
-        Err(Problem::new(
-            ProblemType::UnsupportedFormat,
-            "cover pages are rendered from the imaging release on; send without send_coverpage for now",
-        )
-        .with_field("send_coverpage"))
+        let bytes = personal.ok_or_else(|| {
+            invalid("coverpage", "a personal cover page must be uploaded as the multipart part `coverpage`")
+        })?;
+        let text = std::str::from_utf8(bytes).map_err(|_| {
+            Problem::new(ProblemType::UnsupportedFormat, "a personal cover page must be a UTF-8 text template")
+                .with_field("coverpage")
+        })?;
+        Ok(Some(text.to_string()))
     }
 
     /// A job as the caller may see it.
@@ -299,7 +362,7 @@ impl Core {
 
     /// Deletes a job row and, when no other job uses it, its document.
     pub async fn delete_job(&self, id: i64) -> ApiResult<()> {
-        if let Some(dir) = self.store.delete_job(id).await? {
+        for dir in self.store.delete_job(id).await? {
             self.docs.remove(&dir);
         }
         self.events.publish(self.now(), None, ferrofax_api::EventBody::JobRemoved { job_id: id });
@@ -312,9 +375,30 @@ impl Core {
         if n == 0 || n > row.page_count {
             return Err(not_found(&format!("page {n} of job {id} (it has {} pages)", row.page_count)));
         }
-        let doc = self.store.document(row.document_id).await?.ok_or_else(|| not_found("the job's document"))?;
+        let (dir, k) = self.page_location(&row, n).await?;
         let docs = self.docs.clone();
-        tokio::task::spawn_blocking(move || docs.page_file(&doc.dir, n)).await.map_err(internal)?.map_err(internal)
+        tokio::task::spawn_blocking(move || docs.page_file(&dir, k)).await.map_err(internal)?.map_err(internal)
+    }
+
+    /// Where page `n` (1-based) of what a job sends is kept: the cover page comes first.
+    pub async fn page_location(&self, row: &JobRow, mut n: u32) -> ApiResult<(String, u32)> {
+        let mut doc_id = row.document_id;
+        if let Some(cover) = row.cover_document_id {
+            if n == 1 {
+                doc_id = cover;
+            } else {
+                n -= 1;
+            }
+        }
+        let doc = self.store.document(doc_id).await?.ok_or_else(|| not_found("the job's document"))?;
+        Ok((doc.dir, n))
+    }
+
+    /// Page `n` (1-based) of what a job sends, as coded data.
+    pub async fn job_page(&self, row: &JobRow, n: u32) -> ApiResult<ferrofax_image::CodedPage> {
+        let (dir, k) = self.page_location(row, n).await?;
+        let docs = self.docs.clone();
+        tokio::task::spawn_blocking(move || docs.page(&dir, k)).await.map_err(internal)?.map_err(internal)
     }
 
     /// A received fax as one multi-page TIFF with its metadata.

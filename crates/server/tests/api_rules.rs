@@ -219,3 +219,62 @@ async fn events_can_be_resumed_after_an_id() {
     assert_eq!(next.id, mid + 1);
     assert_eq!(serde_json::to_value(&next).unwrap(), serde_json::to_value(&seen[ids.len() / 2 + 1]).unwrap());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cover_pages_are_filled_per_recipient_and_sent_first() {
+    let f = Faxd::start(loopback_config(1.0)).await;
+    f.patch("/v1/server", json!({"server_coverpage": true})).await;
+    let fax = json!({
+        "recipients": [{"fax_number": "100", "recipient_name": "Ann"}, {"fax_number": "101", "recipient_name": "Bea"}],
+        "send_coverpage": true, "server_coverpage": true, "coverpage_name": "default.txt",
+        "sender_name": "Dr Jones", "coverpage_subject": "Refill"
+    });
+    let (s, v) = f.submit_as(&f.admin.clone(), fax, b"the body\n".to_vec(), "a.txt").await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["page_count"], 2, "the cover page comes on top of the 1-page body");
+    let ids: Vec<i64> = v["job_ids"].as_array().unwrap().iter().map(|i| i.as_i64().unwrap()).collect();
+    let page = |id: i64, n: u32| {
+        let (http, url, admin) = (f.http.clone(), f.url.clone(), f.admin.clone());
+        async move {
+            http.get(format!("{url}/v1/jobs/{id}/pages/{n}"))
+                .bearer_auth(admin)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap()
+        }
+    };
+    assert_ne!(page(ids[0], 1).await, page(ids[1], 1).await, "each recipient has their own cover page");
+    assert_eq!(page(ids[0], 2).await, page(ids[1], 2).await, "the body is kept once");
+    for id in &ids {
+        let j = f.advance_until(*id, 1000, 600_000, |j| j["queue_status"] == "completed").await;
+        assert_eq!(j["pages_confirmed"], 2);
+    }
+    let inbox = f.get("/v1/inbox").await;
+    assert!(inbox.as_array().unwrap().iter().all(|x| x["page_count"] == 2));
+
+    // A personal template, once ServerCoverpage is off; an unknown placeholder is refused.
+    f.patch("/v1/server", json!({"server_coverpage": false})).await;
+    let send_personal = |template: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "fax",
+                reqwest::multipart::Part::text(r#"{"fax_number":"100","send_coverpage":true,"coverpage_name":"mine"}"#),
+            )
+            .part("document", reqwest::multipart::Part::bytes(b"body".to_vec()).file_name("a.txt"))
+            .part("coverpage", reqwest::multipart::Part::text(template));
+        f.http.post(format!("{}/v1/jobs", f.url)).bearer_auth(&f.admin).multipart(form).send()
+    };
+    let r = send_personal("To {recipient_name} at {fax_number}, {page_count} pages").await.unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let r = send_personal("Hello {favourite_colour}").await.unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert!(v["detail"].as_str().unwrap().contains("favourite_colour"), "{v}");
+    let (s, _) = f
+        .submit_as(&f.admin.clone(), json!({"fax_number": "100", "send_coverpage": true, "server_coverpage": true, "coverpage_name": "../etc/passwd"}), b"x".to_vec(), "a")
+        .await;
+    assert_eq!(s, 422);
+}

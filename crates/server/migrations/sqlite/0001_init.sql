@@ -37,6 +37,7 @@ CREATE TABLE jobs (
     paused          INTEGER NOT NULL DEFAULT 0,
     device_status   TEXT NOT NULL,
     document_id     INTEGER NOT NULL REFERENCES documents(id),
+    cover_document_id INTEGER REFERENCES documents(id),  -- this recipient's cover page
     page_count      INTEGER NOT NULL,
     pages_confirmed INTEGER NOT NULL DEFAULT 0,
     current_page    INTEGER NOT NULL DEFAULT 0,

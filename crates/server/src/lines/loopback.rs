@@ -133,10 +133,6 @@ async fn call(
         called_number: job.fax_number.clone(),
         pages: Vec::new(),
     };
-    let doc = core.store.document(job.document_id).await.ok().flatten();
-    let Some(doc) = doc else {
-        return Err((DeviceStatus::FatalError, "the job's document is missing".into()));
-    };
     for n in (job.pages_confirmed + 1)..=job.page_count {
         core.set_live(&port.device_id, |l| {
             l.status.device_status = DeviceStatus::Sending;
@@ -145,14 +141,9 @@ async fn call(
         });
         core.set_live(&peer.device_id, |l| l.status.current_page = n);
         core.page_started(job.id, n).await;
-        let docs = core.docs.clone();
-        let dir = doc.dir.clone();
-        let page = tokio::task::spawn_blocking(move || docs.page(&dir, n)).await;
-        let page = match page {
-            Ok(Ok(p)) => p,
-            other => {
-                return Err((DeviceStatus::FatalError, format!("page {n} could not be read: {other:?}")));
-            }
+        let page = match core.job_page(job, n).await {
+            Ok(p) => p,
+            Err(p) => return Err((DeviceStatus::FatalError, format!("page {n} could not be read: {}", p.detail))),
         };
         if !wait(core, cancel, w.page_ms).await {
             let detail = format!("call ended during page {n}");

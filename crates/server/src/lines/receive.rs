@@ -53,6 +53,7 @@ pub async fn record_received(core: &Arc<Core>, r: Reception, complete: bool) -> 
         caller_id: r.caller_id.clone(),
         csid: r.port.csid.clone(),
         routing: String::new(),
+        cover_document_id: None,
     };
     let meta = received_metadata(&row);
     let docs = core.docs.clone();
@@ -68,7 +69,7 @@ pub async fn record_received(core: &Arc<Core>, r: Reception, complete: bool) -> 
         sha256: written.sha256,
         created_at: now,
     };
-    let sub = NewSubmission { doc, jobs: vec![row.clone()], idempotency: None };
+    let sub = NewSubmission { doc, jobs: vec![row.clone()], covers: Vec::new(), idempotency: None };
     let created = core.committer.commit(sub).await.map_err(internal)?;
     let Created::Inserted { document_id, job_ids } = created else {
         return Err(internal("a received fax was taken for a repeated submission"));

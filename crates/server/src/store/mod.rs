@@ -55,6 +55,8 @@ pub struct JobRow {
     pub caller_id: String,
     pub csid: String,
     pub routing: String,
+    /// The recipient's cover page (page 1 of what is sent), when one was asked for.
+    pub cover_document_id: Option<i64>,
 }
 
 /// A document's row: its pages live in `documents/<dir[..2]>/<dir>-NNNN.tif`.
@@ -106,6 +108,8 @@ pub struct IdempotencyKey {
 pub struct NewSubmission {
     pub doc: DocumentRow,
     pub jobs: Vec<JobRow>,
+    /// Each job's own cover page, in the order of `jobs` (empty: none has one).
+    pub covers: Vec<Option<DocumentRow>>,
     pub idempotency: Option<IdempotencyKey>,
 }
 
@@ -191,9 +195,9 @@ pub trait Store: Send + Sync + 'static {
     /// Saves every field of the job if its version is still `row.version`; returns the row
     /// with its new version.
     async fn save_job(&self, row: &JobRow) -> Result<JobRow>;
-    /// Deletes a job; deletes its document row too when no other job uses it and returns its
-    /// folder so that the caller can remove the files.
-    async fn delete_job(&self, id: i64) -> Result<Option<String>>;
+    /// Deletes a job; deletes its document and cover page rows too when no other job uses them
+    /// and returns their keys so that the caller can remove the files.
+    async fn delete_job(&self, id: i64) -> Result<Vec<String>>;
     /// Claims the next due send job for `port`: in priority, then submit order; marks it
     /// InProgress with a lease, counts the attempt and records it. None if nothing is due.
     async fn claim_next(&self, rule: ClaimRule, port: &str, tsid: &str) -> Result<Option<JobRow>>;
@@ -256,6 +260,7 @@ pub mod tests_support {
             caller_id: String::new(),
             csid: String::new(),
             routing: String::new(),
+            cover_document_id: None,
         }
     }
 }

@@ -43,7 +43,7 @@ impl SqliteStore {
 const JOB_COLUMNS: &str = "id, version, job_type, owner, state, paused, device_status, document_id, \
     page_count, pages_confirmed, current_page, fax_number, recipient, fields, discount_send, \
     submitted_at, next_attempt_at, attempts, port, detail, finished_at, lease_until, remote_ident, \
-    caller_id, csid, routing, priority";
+    caller_id, csid, routing, priority, cover_document_id";
 
 fn job_type_str(t: JobType) -> &'static str {
     match t {
@@ -101,6 +101,7 @@ fn job_from_row(r: &SqliteRow) -> Result<JobRow> {
         caller_id: r.try_get("caller_id")?,
         csid: r.try_get("csid")?,
         routing: r.try_get("routing")?,
+        cover_document_id: r.try_get("cover_document_id")?,
     })
 }
 
@@ -138,6 +139,21 @@ fn bind_job<'q>(
         .bind(&j.csid)
         .bind(&j.routing)
         .bind(j.fields.priority.rank())
+        .bind(j.cover_document_id)
+}
+
+async fn insert_document(tx: &mut sqlx::Transaction<'_, Sqlite>, doc: &DocumentRow) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO documents (dir, name, page_count, size_bytes, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&doc.dir)
+    .bind(&doc.name)
+    .bind(doc.page_count as i64)
+    .bind(doc.size_bytes as i64)
+    .bind(&doc.sha256)
+    .bind(doc.created_at)
+    .fetch_one(&mut **tx)
+    .await?)
 }
 
 fn idempotent_outcome(r: &SqliteRow) -> Result<IdempotentOutcome> {
@@ -214,7 +230,7 @@ impl Store for SqliteStore {
         let sql = format!(
             "INSERT INTO jobs ({}) VALUES ({}) RETURNING id",
             &JOB_COLUMNS["id, version, ".len()..],
-            vec!["?"; 25].join(", ")
+            vec!["?"; 26].join(", ")
         );
         let mut out = Vec::with_capacity(batch.len());
         for sub in batch {
@@ -230,20 +246,14 @@ impl Store for SqliteStore {
                 }
             }
             let doc = &sub.doc;
-            let doc_id: i64 = sqlx::query_scalar(
-                "INSERT INTO documents (dir, name, page_count, size_bytes, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(&doc.dir)
-            .bind(&doc.name)
-            .bind(doc.page_count as i64)
-            .bind(doc.size_bytes as i64)
-            .bind(&doc.sha256)
-            .bind(doc.created_at)
-            .fetch_one(&mut *tx)
-            .await?;
+            let doc_id = insert_document(&mut tx, doc).await?;
             let mut ids = Vec::with_capacity(sub.jobs.len());
-            for j in &sub.jobs {
-                let j = JobRow { document_id: doc_id, ..j.clone() };
+            for (i, j) in sub.jobs.iter().enumerate() {
+                let cover = match sub.covers.get(i).and_then(Option::as_ref) {
+                    Some(c) => Some(insert_document(&mut tx, c).await?),
+                    None => None,
+                };
+                let j = JobRow { document_id: doc_id, cover_document_id: cover, ..j.clone() };
                 let id: i64 = bind_job(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), &j)
                     .fetch_one(&mut *tx)
                     .await?
@@ -350,27 +360,33 @@ impl Store for SqliteStore {
         Ok(JobRow { version: j.version + 1, ..j.clone() })
     }
 
-    async fn delete_job(&self, id: i64) -> Result<Option<String>> {
+    async fn delete_job(&self, id: i64) -> Result<Vec<String>> {
         let mut tx = self.write.begin().await?;
-        let doc: Option<i64> = sqlx::query_scalar("DELETE FROM jobs WHERE id = ? RETURNING document_id")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let mut dir = None;
-        if let Some(doc) = doc {
-            let users: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE document_id = ?")
-                .bind(doc)
-                .fetch_one(&mut *tx)
+        let row: Option<(i64, Option<i64>)> =
+            sqlx::query_as("DELETE FROM jobs WHERE id = ? RETURNING document_id, cover_document_id")
+                .bind(id)
+                .fetch_optional(&mut *tx)
                 .await?;
-            if users == 0 {
-                dir = sqlx::query_scalar("DELETE FROM documents WHERE id = ? RETURNING dir")
-                    .bind(doc)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+        let mut dirs = Vec::new();
+        if let Some((doc, cover)) = row {
+            for d in [Some(doc), cover].into_iter().flatten() {
+                let users: i64 =
+                    sqlx::query_scalar("SELECT count(*) FROM jobs WHERE document_id = ? OR cover_document_id = ?")
+                        .bind(d)
+                        .bind(d)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                if users == 0 {
+                    let dir: Option<String> = sqlx::query_scalar("DELETE FROM documents WHERE id = ? RETURNING dir")
+                        .bind(d)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    dirs.extend(dir);
+                }
             }
         }
         tx.commit().await?;
-        Ok(dir)
+        Ok(dirs)
     }
 
     async fn claim_next(&self, rule: ClaimRule, port: &str, tsid: &str) -> Result<Option<JobRow>> {
