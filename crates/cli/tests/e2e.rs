@@ -99,6 +99,10 @@ fn fresh_faxd_sends_tiff_and_text_to_100_and_they_arrive() {
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(meta.permissions().mode() & 0o777, 0o600, "the admin token is private");
 
+    // Without the branding line the page must arrive exactly as sent.
+    let out = fax(&data, &["server", "set", "branding", "false"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
     // A TIFF made by netpbm (through libtiff), at fax resolution.
     let (w, h, bits) = test_page();
     let pbm_path = tmp.path().join("page.pbm");

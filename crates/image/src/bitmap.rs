@@ -111,17 +111,31 @@ impl Bitmap {
             .sum()
     }
 
-    /// This page scaled to `width` × `height` by nearest neighbour.
+    /// This page scaled to `width` × `height`. Each new pixel is black if any pixel of the
+    /// area it covers is (so thin lines and small print survive shrinking); when enlarging,
+    /// that is the nearest pixel.
     pub fn scaled(&self, width: u32, height: u32) -> Bitmap {
         let mut out = Bitmap::new(width, height);
         if self.width == 0 || self.height == 0 {
             return out;
         }
-        let xs: Vec<u32> = (0..width).map(|x| (x as u64 * self.width as u64 / width as u64) as u32).collect();
+        let span = |i: u32, n: u32, of: u32| -> (u32, u32) {
+            let a = (i as u64 * of as u64 / n as u64) as u32;
+            let b = (((i as u64 + 1) * of as u64).div_ceil(n as u64) as u32).clamp(a + 1, of);
+            (a, b)
+        };
+        let xs: Vec<(u32, u32)> = (0..width).map(|x| span(x, width, self.width)).collect();
+        let mut merged = vec![0u8; self.stride];
         for y in 0..height {
-            let sy = (y as u64 * self.height as u64 / height as u64) as u32;
-            for (x, &sx) in xs.iter().enumerate() {
-                if self.get(sx, sy) {
+            let (y0, y1) = span(y, height, self.height);
+            merged.fill(0);
+            for sy in y0..y1 {
+                for (m, b) in merged.iter_mut().zip(self.row(sy)) {
+                    *m |= b;
+                }
+            }
+            for (x, &(x0, x1)) in xs.iter().enumerate() {
+                if (x0..x1).any(|sx| merged[(sx >> 3) as usize] & (0x80 >> (sx & 7)) != 0) {
                     out.set(x as u32, y, true);
                 }
             }
@@ -170,6 +184,11 @@ mod tests {
         }
         let s = b.scaled(40, 4);
         assert_eq!(s.black_pixels(), 20);
+        // Shrinking keeps a one-pixel rule that nearest-neighbour sampling would drop.
+        let mut rule = Bitmap::new(100, 100);
+        rule.fill_run(99, 0, 100);
+        let small = rule.scaled(97, 97);
+        assert_eq!(small.black_pixels(), 97);
         let w = b.centred_in_width(30);
         assert!(w.get(8, 0) && !w.get(7, 0));
     }

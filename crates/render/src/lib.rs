@@ -1,10 +1,12 @@
 //! Turning documents into fax pages. The foundation renders plain UTF-8 text with an embedded
-//! monospaced font (DejaVu Sans Mono); the imaging issue adds PDF, PostScript, images, the
-//! branding line and cover pages.
+//! monospaced font (DejaVu Sans Mono) and stamps the branding line; the imaging issue adds
+//! PDF, PostScript, images and SVG cover pages.
 
+pub mod branding;
 pub mod text;
 
-pub use text::{Paper, TextOptions, render_text};
+pub use branding::{BrandingLine, brand};
+pub use text::{Paper, TextOptions, draw_line, render_text};
 
 /// What can go wrong turning a document into pages.
 #[derive(Debug, thiserror::Error)]

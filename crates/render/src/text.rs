@@ -74,19 +74,24 @@ pub fn render_text(text: &str, opts: &TextOptions) -> Result<Vec<Bitmap>, Render
             let mut page = Bitmap::new(width, height);
             for (row, line) in lines.iter().enumerate() {
                 let baseline = margin_y + row as f32 * line_height + ascent;
-                for (col, c) in line.chars().enumerate() {
-                    let x0 = (margin_x + col as f32 * advance).round() as i32;
-                    for &(dx, dy) in glyphs.pixels(c) {
-                        let (x, y) = (x0 + dx, baseline as i32 + dy);
-                        if x >= 0 && y >= 0 && (x as u32) < width && (y as u32) < height {
-                            page.set(x as u32, y as u32, true);
-                        }
-                    }
-                }
+                glyphs.draw(&mut page, line, margin_x, baseline, advance);
             }
             page
         })
         .collect())
+}
+
+/// Draws one line of text in the embedded font at `font_size` points, its top-left corner at
+/// (`x`, `top`) in pixels. Returns the height of the line in pixels.
+pub fn draw_line(page: &mut Bitmap, text: &str, x: f32, top: f32, font_size: f32, resolution: Resolution) -> u32 {
+    let font = FontRef::try_from_slice(FONT).expect("the embedded font parses");
+    let (xdpi, ydpi) = (resolution.x_dpi() as f32, resolution.y_dpi() as f32);
+    let scale = PxScale { x: font_size * xdpi / 72.0, y: font_size * ydpi / 72.0 };
+    let scaled = font.as_scaled(scale);
+    let advance = scaled.h_advance(font.glyph_id('M'));
+    let mut glyphs = GlyphCache { font: &font, scale, cache: HashMap::new() };
+    glyphs.draw(page, text, x, top + scaled.ascent(), advance);
+    (scaled.height() + scaled.line_gap()).ceil() as u32
 }
 
 /// Splits text into pages of at most `rows` lines of at most `columns` characters.
@@ -145,6 +150,20 @@ struct GlyphCache<'f> {
 }
 
 impl GlyphCache<'_> {
+    /// Draws `line` with its baseline at `baseline`, one character cell per `advance` pixels.
+    fn draw(&mut self, page: &mut Bitmap, line: &str, x: f32, baseline: f32, advance: f32) {
+        let (width, height) = (page.width(), page.height());
+        for (col, c) in line.chars().enumerate() {
+            let x0 = (x + col as f32 * advance).round() as i32;
+            for &(dx, dy) in self.pixels(c) {
+                let (px, py) = (x0 + dx, baseline as i32 + dy);
+                if px >= 0 && py >= 0 && (px as u32) < width && (py as u32) < height {
+                    page.set(px as u32, py as u32, true);
+                }
+            }
+        }
+    }
+
     /// The black pixels of a glyph, relative to its origin on the baseline.
     fn pixels(&mut self, c: char) -> &[(i32, i32)] {
         let (font, scale) = (self.font, self.scale);

@@ -394,6 +394,41 @@ impl Core {
         Ok((doc.dir, n))
     }
 
+    /// Page `n` of a job as it goes on the line: with the branding line on top when Branding
+    /// is on (`started` is when the call began, `tsid` the identity sent).
+    pub async fn page_to_send(
+        &self,
+        row: &JobRow,
+        n: u32,
+        tsid: &str,
+        started: crate::clock::Millis,
+    ) -> ApiResult<ferrofax_image::CodedPage> {
+        let page = self.job_page(row, n).await?;
+        if !self.settings().branding {
+            return Ok(page);
+        }
+        let when = crate::clock::timestamp(started).to_zoned_datetime(self.time_zone.clone());
+        let from = match (row.fields.sender_name.trim(), tsid.trim()) {
+            ("", t) => t.to_string(),
+            (s, "") => s.to_string(),
+            (s, t) => format!("{s} {t}"),
+        };
+        let line = ferrofax_render::BrandingLine {
+            when: when.strftime("%Y-%m-%d %H:%M").to_string(),
+            from,
+            to: row.fax_number.clone(),
+            page: n,
+            pages: row.page_count,
+        };
+        tokio::task::spawn_blocking(move || {
+            let bitmap = page.decode(n).map_err(internal)?;
+            let branded = ferrofax_render::brand(&bitmap, page.resolution, &line);
+            Ok(ferrofax_image::CodedPage::encode_mmr(&branded, page.resolution))
+        })
+        .await
+        .map_err(internal)?
+    }
+
     /// Page `n` (1-based) of what a job sends, as coded data.
     pub async fn job_page(&self, row: &JobRow, n: u32) -> ApiResult<ferrofax_image::CodedPage> {
         let (dir, k) = self.page_location(row, n).await?;

@@ -169,3 +169,44 @@ fn files_under(dir: &std::path::Path) -> usize {
         })
         .sum()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn branding_stamps_a_header_and_moves_the_content_down() {
+    use ferrofax_image::{ReadLimits, read_tiff};
+    let faxd = Faxd::start(loopback_config(1.0)).await;
+    let f = &faxd;
+    let decode = |bytes: &[u8]| read_tiff(bytes, ReadLimits::default()).unwrap().decode_page(0).unwrap();
+    let received_page = |id: i64| async move {
+        let inbox = f.get("/v1/inbox").await;
+        let fax = inbox.as_array().unwrap().iter().find(|x| x["job_id"].as_i64().unwrap() > id).unwrap().clone();
+        let r = f
+            .http
+            .get(format!("{}/v1/inbox/{}/document", f.url, fax["job_id"]))
+            .bearer_auth(&f.admin)
+            .send()
+            .await
+            .unwrap();
+        decode(&r.bytes().await.unwrap())
+    };
+    let sent_page = |id: i64| async move {
+        let r = f.http.get(format!("{}/v1/jobs/{id}/pages/1", f.url)).bearer_auth(&f.admin).send().await.unwrap();
+        decode(&r.bytes().await.unwrap())
+    };
+    let ink_rows = |b: &ferrofax_image::Bitmap, rows: std::ops::Range<u32>| {
+        rows.filter(|&y| (0..b.width()).any(|x| b.get(x, y))).count()
+    };
+
+    assert!(f.get("/v1/server").await["branding"].as_bool().unwrap(), "branding is on by default");
+    let a = f.submit_text(json!({"fax_number": "100", "sender_name": "Dr Jones"})).await[0];
+    f.advance_until(a, 1000, 10 * MIN, |j| j["queue_status"] == "completed").await;
+    let (sent, got) = (sent_page(a).await, received_page(0).await);
+    assert_eq!((got.width(), got.height()), (sent.width(), sent.height()));
+    assert_eq!(ink_rows(&sent, 0..40), 0, "the document's top margin is blank");
+    assert!(ink_rows(&got, 0..40) > 5, "the received page has the branding line on top");
+    assert!(got.black_pixels() > sent.black_pixels(), "nothing of the content was lost");
+
+    f.patch("/v1/server", json!({"branding": false})).await;
+    let b = f.submit_text(json!({"fax_number": "100"})).await[0];
+    f.advance_until(b, 1000, 10 * MIN, |j| j["queue_status"] == "completed").await;
+    assert_eq!(received_page(a + 1).await, sent_page(b).await, "without branding the page arrives as sent");
+}

@@ -108,7 +108,8 @@ async fn call(
     cancel: &CancellationToken,
     out: &mut Outcome,
 ) -> Result<(), (DeviceStatus, String)> {
-    let start = timestamp(core.now());
+    let started = core.now();
+    let start = timestamp(started);
     core.set_live(&peer.device_id, |l| {
         let s = &mut l.status;
         s.device_status = DeviceStatus::Ringing;
@@ -141,7 +142,7 @@ async fn call(
         });
         core.set_live(&peer.device_id, |l| l.status.current_page = n);
         core.page_started(job.id, n).await;
-        let page = match core.job_page(job, n).await {
+        let page = match core.page_to_send(job, n, tsid, started).await {
             Ok(p) => p,
             Err(p) => return Err((DeviceStatus::FatalError, format!("page {n} could not be read: {}", p.detail))),
         };
