@@ -5,14 +5,14 @@
 
 use std::sync::Arc;
 
-use ferrofax_api::{DeviceStatus, JobState, PortView};
+use ferrofax_api::{DeviceStatus, JobState, JobType, PortView};
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Millis;
 use crate::lines::{self, Outcome};
 use crate::service::Core;
 use crate::settings::DiscountWindow;
-use crate::store::{AttemptRow, ClaimRule, JobRow};
+use crate::store::{AttemptRow, ClaimRule, JobFilter, JobRow};
 
 const DAY_MS: Millis = 86_400_000;
 
@@ -55,6 +55,15 @@ async fn tick(core: &Arc<Core>) -> Result<Option<Millis>, crate::store::StoreErr
         }
         if let Some(t) = core.store.oldest_failed().await? {
             at(t + keep);
+        }
+    }
+    // Received faxes whose routing failed are routed again when due.
+    let routing = JobFilter { states: vec![JobState::Retrying], types: vec![JobType::Routing], limit: 100, ..Default::default() };
+    for job in core.store.jobs(&routing).await? {
+        match job.next_attempt_at {
+            Some(t) if t <= now => crate::lines::receive::route(core, job.id).await,
+            Some(t) => at(t),
+            None => {}
         }
     }
     if s.pause_server_queue {

@@ -278,3 +278,68 @@ async fn cover_pages_are_filled_per_recipient_and_sent_first() {
         .await;
     assert_eq!(s, 422);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fax_whose_routing_fails_is_kept_and_routed_again() {
+    let f = Faxd::start(loopback_config(1.0)).await;
+    let folder = f.dir.path().join("received");
+    let (s, v) = f
+        .patch("/v1/ports/loop2/routing", json!([{"method": "store_in_folder", "enable": true, "routing_data": folder.display().to_string()}]))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = f.patch("/v1/ports/loop2/routing", json!([{"method": "email", "enable": true}])).await;
+    assert_eq!(s, 422, "e-mail is listed but not available yet: {v}");
+    // The folder becomes a file: storing fails.
+    std::fs::remove_dir(&folder).unwrap();
+    std::fs::write(&folder, b"in the way").unwrap();
+    let id = f.submit_text(json!({"fax_number": "100"})).await[0];
+    f.advance_until(id, 1000, 600_000, |j| j["queue_status"] == "completed").await;
+    let received = loop {
+        let inbox = f.get("/v1/inbox").await;
+        if let Some(x) = inbox.as_array().unwrap().first().filter(|x| x["type"] == "routing") {
+            break x["job_id"].as_i64().unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
+    let j = f.job(received).await;
+    assert_eq!(j["queue_status"], "retrying");
+    assert!(j["detail"].as_str().unwrap().contains("routing failed"), "{j}");
+    // Still failing after the retry delay; then the folder is back and the next retry works.
+    f.clock.advance(11 * 60_000);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(f.job(received).await["type"], "routing");
+    std::fs::remove_file(&folder).unwrap();
+    std::fs::create_dir(&folder).unwrap();
+    let j = f.advance_until(received, 60_000, 30 * 60_000, |j| j["type"] == "receive").await;
+    assert_eq!(j["queue_status"], "completed");
+    assert!(folder.join(format!("fax-{received}.tif")).is_file());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_every_endpoint() {
+    let f = Faxd::start(loopback_config(1.0)).await;
+    let doc: serde_json::Value = f.http.get(format!("{}/v1/openapi.json", f.url)).send().await.unwrap().json().await.unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/v1/version",
+        "/v1/server",
+        "/v1/jobs",
+        "/v1/jobs/{id}",
+        "/v1/jobs/{id}/{command}",
+        "/v1/jobs/{id}/pages/{n}",
+        "/v1/jobs/{id}/attempts",
+        "/v1/ports",
+        "/v1/ports/{id}",
+        "/v1/ports/{id}/status",
+        "/v1/ports/{id}/routing",
+        "/v1/inbox",
+        "/v1/inbox/{id}/document",
+        "/v1/events",
+    ] {
+        assert!(paths.contains_key(p), "{p} is missing from the OpenAPI document");
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for s in ["ServerSettings", "SettingsPatch", "JobView", "PortView", "FaxStatus", "Problem", "DeviceStatus"] {
+        assert!(schemas.contains_key(s), "schema {s} is missing");
+    }
+}

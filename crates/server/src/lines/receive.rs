@@ -115,7 +115,8 @@ pub async fn route(core: &Arc<Core>, job_id: i64) {
             Err(e) => failed = Some(e.to_string()),
         }
     }
-    let delay = core.settings().retry_delay as i64 * 60_000;
+    // Routing is retried after RetryDelay, and at least a minute apart.
+    let delay = (core.settings().retry_delay as i64 * 60_000).max(60_000);
     let now = core.now();
     let _ = core
         .modify_job(job_id, |r| {
@@ -142,4 +143,7 @@ pub async fn route(core: &Arc<Core>, job_id: i64) {
             true
         })
         .await;
+    if failed.is_some() {
+        core.wake.notify_one();
+    }
 }
