@@ -58,7 +58,8 @@ async fn tick(core: &Arc<Core>) -> Result<Option<Millis>, crate::store::StoreErr
         }
     }
     // Received faxes whose routing failed are routed again when due.
-    let routing = JobFilter { states: vec![JobState::Retrying], types: vec![JobType::Routing], limit: 100, ..Default::default() };
+    let routing =
+        JobFilter { states: vec![JobState::Retrying], types: vec![JobType::Routing], limit: 100, ..Default::default() };
     for job in core.store.jobs(&routing).await? {
         match job.next_attempt_at {
             Some(t) if t <= now => crate::lines::receive::route(core, job.id).await,

@@ -3,7 +3,7 @@
 
 use ferrofax_api::validate;
 use ferrofax_api::{
-    DeviceStatus, JobCommand, JobList, JobState, JobType, JobView, Problem, ProblemType, SubmitRequest, SubmitResponse,
+    DeviceStatus, JobCommand, JobList, JobType, JobView, Problem, ProblemType, SubmitRequest, SubmitResponse,
 };
 use ferrofax_image::FaxMetadata;
 use sha2::{Digest, Sha256};
@@ -128,33 +128,13 @@ impl Core {
         let rows: Vec<JobRow> = recipients
             .iter()
             .map(|r| JobRow {
-                id: 0,
-                version: 0,
-                job_type: JobType::Send,
-                owner: caller.user.clone(),
-                state: JobState::Pending,
-                paused: false,
-                device_status: DeviceStatus::Unknown,
-                document_id: 0,
                 page_count: job_pages,
-                pages_confirmed: 0,
-                current_page: 0,
                 fax_number: r.fax_number.trim().to_string(),
                 recipient: (*r).clone(),
                 fields: req.doc.clone(),
                 discount_send: req.doc.discount_send,
-                submitted_at: now,
                 next_attempt_at: Some(now),
-                attempts: 0,
-                port: None,
-                detail: String::new(),
-                finished_at: None,
-                lease_until: None,
-                remote_ident: String::new(),
-                caller_id: String::new(),
-                csid: String::new(),
-                routing: String::new(),
-                cover_document_id: None,
+                ..JobRow::new(JobType::Send, &caller.user, now)
             })
             .collect();
         let cover_dirs: Vec<String> = covers.iter().flatten().map(|c| c.dir.clone()).collect();

@@ -284,7 +284,10 @@ async fn a_fax_whose_routing_fails_is_kept_and_routed_again() {
     let f = Faxd::start(loopback_config(1.0)).await;
     let folder = f.dir.path().join("received");
     let (s, v) = f
-        .patch("/v1/ports/loop2/routing", json!([{"method": "store_in_folder", "enable": true, "routing_data": folder.display().to_string()}]))
+        .patch(
+            "/v1/ports/loop2/routing",
+            json!([{"method": "store_in_folder", "enable": true, "routing_data": folder.display().to_string()}]),
+        )
         .await;
     assert_eq!(s, 200, "{v}");
     let (s, v) = f.patch("/v1/ports/loop2/routing", json!([{"method": "email", "enable": true}])).await;
@@ -318,7 +321,8 @@ async fn a_fax_whose_routing_fails_is_kept_and_routed_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_describes_every_endpoint() {
     let f = Faxd::start(loopback_config(1.0)).await;
-    let doc: serde_json::Value = f.http.get(format!("{}/v1/openapi.json", f.url)).send().await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value =
+        f.http.get(format!("{}/v1/openapi.json", f.url)).send().await.unwrap().json().await.unwrap();
     let paths = doc["paths"].as_object().unwrap();
     for p in [
         "/v1/version",

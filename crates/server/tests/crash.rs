@@ -51,6 +51,10 @@ async fn wait_until_up(http: &reqwest::Client, url: &str, token: &str) {
     panic!("faxd did not come up");
 }
 
+async fn get_json(http: &reqwest::Client, url: &str, token: &str) -> serde_json::Value {
+    http.get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+}
+
 fn small_tiff() -> Vec<u8> {
     let mut b = Bitmap::new(1728, 120);
     for y in 10..110 {
@@ -162,15 +166,7 @@ ring_seconds = 0.0
 
     let deadline = Instant::now() + Duration::from_secs(180);
     let jobs = loop {
-        let v: serde_json::Value = http
-            .get(format!("{url}/v1/jobs?type=send&limit=1000"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v = get_json(&http, &format!("{url}/v1/jobs?type=send&limit=1000"), &token).await;
         let jobs = v["jobs"].as_array().unwrap().clone();
         if jobs.iter().all(|j| j["queue_status"] == "completed") && jobs.len() >= JOBS {
             break jobs;
@@ -185,15 +181,7 @@ ring_seconds = 0.0
     let on_server: HashSet<i64> = jobs.iter().map(|j| j["job_id"].as_i64().unwrap()).collect();
     assert_eq!(on_server, distinct, "the server holds exactly the acknowledged jobs");
     for id in &distinct {
-        let attempts: serde_json::Value = http
-            .get(format!("{url}/v1/jobs/{id}/attempts"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let attempts = get_json(&http, &format!("{url}/v1/jobs/{id}/attempts"), &token).await;
         let completed = attempts.as_array().unwrap().iter().filter(|a| a["result"] == "completed").count();
         assert_eq!(completed, 1, "job {id} completed {completed} times: {attempts}");
     }

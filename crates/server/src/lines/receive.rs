@@ -27,33 +27,19 @@ pub async fn record_received(core: &Arc<Core>, r: Reception, complete: bool) -> 
     let now = core.now();
     let page_count = r.pages.len() as u32;
     let mut row = JobRow {
-        id: 0,
-        version: 0,
-        job_type: if complete { JobType::Receive } else { JobType::FailReceive },
-        owner: String::new(),
         state: if complete { JobState::Completed } else { JobState::Failed },
-        paused: false,
         device_status: if complete { DeviceStatus::Completed } else { DeviceStatus::Disconnected },
-        document_id: 0,
         page_count,
         pages_confirmed: page_count,
-        current_page: 0,
         fax_number: r.called_number.clone(),
-        recipient: Default::default(),
-        fields: Default::default(),
-        discount_send: false,
-        submitted_at: now,
-        next_attempt_at: None,
         attempts: 1,
         port: Some(r.port.device_id.clone()),
         detail: if complete { "received".into() } else { "partial reception kept".into() },
         finished_at: Some(now),
-        lease_until: None,
         remote_ident: r.remote_ident.clone(),
         caller_id: r.caller_id.clone(),
         csid: r.port.csid.clone(),
-        routing: String::new(),
-        cover_document_id: None,
+        ..JobRow::new(if complete { JobType::Receive } else { JobType::FailReceive }, "", now)
     };
     let meta = received_metadata(&row);
     let docs = core.docs.clone();

@@ -59,6 +59,42 @@ pub struct JobRow {
     pub cover_document_id: Option<i64>,
 }
 
+impl JobRow {
+    /// A new job of `job_type` for `owner`, submitted at `now`, with every other field empty:
+    /// pending, no attempts, no pages.
+    pub fn new(job_type: JobType, owner: &str, now: Millis) -> Self {
+        JobRow {
+            id: 0,
+            version: 0,
+            job_type,
+            owner: owner.into(),
+            state: JobState::Pending,
+            paused: false,
+            device_status: ferrofax_api::DeviceStatus::Unknown,
+            document_id: 0,
+            page_count: 0,
+            pages_confirmed: 0,
+            current_page: 0,
+            fax_number: String::new(),
+            recipient: Default::default(),
+            fields: Default::default(),
+            discount_send: false,
+            submitted_at: now,
+            next_attempt_at: None,
+            attempts: 0,
+            port: None,
+            detail: String::new(),
+            finished_at: None,
+            lease_until: None,
+            remote_ident: String::new(),
+            caller_id: String::new(),
+            csid: String::new(),
+            routing: String::new(),
+            cover_document_id: None,
+        }
+    }
+}
+
 /// A document's row: its pages live in `documents/<dir[..2]>/<dir>-NNNN.tif`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentRow {
@@ -235,32 +271,11 @@ pub mod tests_support {
     pub fn job_row() -> JobRow {
         JobRow {
             id: 1,
-            version: 0,
-            job_type: JobType::Send,
-            owner: "admin".into(),
-            state: JobState::Pending,
-            paused: false,
-            device_status: ferrofax_api::DeviceStatus::Unknown,
             document_id: 1,
             page_count: 1,
-            pages_confirmed: 0,
-            current_page: 0,
             fax_number: "100".into(),
-            recipient: Default::default(),
-            fields: Default::default(),
-            discount_send: false,
-            submitted_at: 0,
             next_attempt_at: Some(0),
-            attempts: 0,
-            port: None,
-            detail: String::new(),
-            finished_at: None,
-            lease_until: None,
-            remote_ident: String::new(),
-            caller_id: String::new(),
-            csid: String::new(),
-            routing: String::new(),
-            cover_document_id: None,
+            ..JobRow::new(JobType::Send, "admin", 0)
         }
     }
 }
