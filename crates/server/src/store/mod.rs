@@ -4,6 +4,7 @@
 //! same trait with its own migrations.
 
 pub mod sqlite;
+mod sqlite_rows;
 
 use async_trait::async_trait;
 use ferrofax_api::{JobState, JobType, PortView, ServerSettings};
