@@ -46,6 +46,46 @@ impl IntoResponse for Http {
 
 pub type HttpResult<T> = Result<T, Http>;
 
+/// Turns every error response that is not already a problem report (the extractors' own
+/// rejections of a bad path, query or body, an unknown method) into one, so that clients see
+/// one error format everywhere.
+async fn problems_everywhere(resp: Response) -> Response {
+    let status = resp.status();
+    let is_problem = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return resp;
+    }
+    let allow = resp.headers().get(header::ALLOW).cloned();
+    let body = axum::body::to_bytes(resp.into_body(), 64 * 1024).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&body).trim().to_string();
+    let kind = match status.as_u16() {
+        404 => ProblemType::NotFound,
+        413 => ProblemType::TooLarge,
+        415 => ProblemType::UnsupportedFormat,
+        422 => ProblemType::InvalidValue,
+        401 => ProblemType::Unauthorized,
+        403 => ProblemType::Forbidden,
+        409 => ProblemType::InvalidState,
+        s if s >= 500 => ProblemType::Internal,
+        _ => ProblemType::MalformedRequest,
+    };
+    let detail = match (status.as_u16(), text.is_empty()) {
+        (405, _) => format!(
+            "this endpoint does not take that method{}",
+            allow.as_ref().and_then(|a| a.to_str().ok()).map(|a| format!("; it takes {a}")).unwrap_or_default()
+        ),
+        (_, true) => status.canonical_reason().unwrap_or("error").to_string(),
+        (_, false) => text,
+    };
+    let mut problem = Problem::new(kind, detail);
+    problem.status = status.as_u16();
+    let mut r = Http(problem).into_response();
+    if let Some(a) = allow {
+        r.headers_mut().insert(header::ALLOW, a);
+    }
+    r
+}
+
 /// Parses a JSON body strictly (unknown fields refused), answering errors as problems.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8], what: &str) -> HttpResult<T> {
     serde_json::from_slice(body)
@@ -127,6 +167,7 @@ pub fn router(core: AppState) -> Router {
         )
         .fallback(|| async { Http(Problem::new(ProblemType::NotFound, "no such endpoint; see /v1/openapi.json")) })
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::map_response(problems_everywhere))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(core)
 }
