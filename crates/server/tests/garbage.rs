@@ -88,7 +88,7 @@ async fn random_requests_never_cause_server_errors() {
             _ => {
                 let mut body = b"--x\r\nContent-Disposition: form-data; name=\"".to_vec();
                 let names: [&[u8]; 4] = [b"fax", b"document", b"coverpage", b"other"];
-                let name: &[u8] = rng.pick(&names);
+                let name: &&[u8] = rng.pick(&names);
                 body.extend_from_slice(name);
                 body.extend_from_slice(b"\"\r\n\r\n");
                 body.extend(rng.bytes(500));
