@@ -121,6 +121,27 @@ impl FaxDoc {
 
     /// Broadcast: adds a recipient (one job each). When recipients are added, the single
     /// recipient fields are not used.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), ferrofax_client::Error> {
+    /// # let (url, token, _server) = ferrofax_client::doc_support::server().await;
+    /// use ferrofax_client::{FaxServer, Recipient};
+    ///
+    /// let server = FaxServer::connect(&url, &token).await?;
+    /// # let path = std::env::temp_dir().join(format!("ferrofax-doc-bc-{}.txt", std::process::id()));
+    /// # std::fs::write(&path, "Clinic closed on Friday.\n").unwrap();
+    /// let mut doc = server.create_document(&path)?;
+    /// doc.set_sender_name("Front desk");
+    /// for (number, name) in [("+1 555 0101", "Pharmacy"), ("+1 555 0102", "Lab")] {
+    ///     doc.add_recipient(Recipient { fax_number: number.into(), recipient_name: name.into(), ..Default::default() });
+    /// }
+    /// let ids = doc.send().await?;
+    /// assert_eq!(ids.len(), 2);
+    /// assert_eq!(server.job(ids[1]).await?.recipient_name, "Lab");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_recipient(&mut self, r: Recipient) -> &mut Self {
         self.request.recipients.push(r);
         self

@@ -156,6 +156,35 @@ impl FaxServer {
     }
 
     /// The server's events from now on, or after `last_event_id` when resuming.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), ferrofax_client::Error> {
+    /// # let (url, token, _server) = ferrofax_client::doc_support::server().await;
+    /// use ferrofax_client::{EventBody, FaxServer, JobState};
+    /// use futures_util::StreamExt;
+    ///
+    /// let server = FaxServer::connect(&url, &token).await?;
+    /// let mut events = server.events(None).await?;
+    /// # let path = std::env::temp_dir().join(format!("ferrofax-doc-ev-{}.txt", std::process::id()));
+    /// # std::fs::write(&path, "Hello\n").unwrap();
+    /// let mut doc = server.create_document(&path)?;
+    /// let id = doc.set_fax_number("100").send().await?[0];
+    /// let mut last = 0;
+    /// while let Some(event) = events.next().await {
+    ///     let event = event?;
+    ///     last = event.id; // resume after this with server.events(Some(last))
+    ///     if let EventBody::Job { job } = event.body {
+    ///         println!("job {}: {} page {}/{}", job.job_id, job.status_text, job.current_page, job.page_count);
+    ///         if job.job_id == id && job.queue_status == JobState::Completed {
+    ///             break;
+    ///         }
+    ///     }
+    /// }
+    /// assert!(last > 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn events(&self, last_event_id: Option<i64>) -> Result<EventStream> {
         let mut rq = self.request(Method::GET, "/v1/events")?;
         if let Some(id) = last_event_id {
