@@ -49,6 +49,25 @@ impl CodedPage {
         }
     }
 
+    /// Codes a bitmap as `coding`: MR with K = 2 at standard resolution and 4 above; MH and MR
+    /// with an EOL before each line and no RTC, as TIFF strips hold them.
+    pub fn encode(bitmap: &Bitmap, coding: Coding, resolution: Resolution, byte_aligned_eols: bool) -> Self {
+        let opts = match coding {
+            Coding::Mmr => return Self::encode_mmr(bitmap, resolution),
+            Coding::Mh => crate::T4Options::mh(),
+            Coding::Mr => crate::T4Options::mr(resolution.mr_k()),
+        };
+        let opts = crate::T4Options { byte_aligned_eols, ..opts };
+        CodedPage {
+            width: bitmap.width(),
+            height: bitmap.height(),
+            resolution,
+            coding,
+            byte_aligned_eols,
+            data: crate::t4::encode(bitmap, &opts),
+        }
+    }
+
     /// Decodes the page. `page` (1-based) names it in errors.
     pub fn decode(&self, page: u32) -> Result<Bitmap, ImageError> {
         let mut sink = RowSink::new(self.width, self.height);

@@ -10,6 +10,7 @@ pub mod coding;
 pub mod geometry;
 pub mod metadata;
 pub mod mmr;
+pub mod t4;
 pub mod tiff_read;
 pub mod tiff_write;
 
@@ -17,6 +18,7 @@ pub use bitmap::Bitmap;
 pub use coding::{CodedPage, Coding};
 pub use geometry::{PageWidth, Resolution};
 pub use metadata::FaxMetadata;
+pub use t4::T4Options;
 pub use tiff_read::{FaxTiff, ReadLimits, read_tiff};
 pub use tiff_write::write_tiff;
 

@@ -57,7 +57,8 @@ pub fn row_changes(row: &[u8], width: u32, out: &mut Vec<u32>) {
     }
 }
 
-fn write_run(w: &mut VecWriter, black_run: bool, mut n: u32) {
+/// Writes one run as MH codes (make-up codes, then a terminating code).
+pub(crate) fn write_run<W: BitWriter<Error = std::convert::Infallible>>(w: &mut W, black_run: bool, mut n: u32) {
     let table = if black_run { &black::ENTRIES } else { &white::ENTRIES };
     let mut put = |n: u32| {
         let idx = if n >= 64 { 63 + n / 64 } else { n } as usize;
@@ -74,7 +75,7 @@ fn write_run(w: &mut VecWriter, black_run: bool, mut n: u32) {
     put(n);
 }
 
-fn write_mode(w: &mut VecWriter, m: Mode) {
+fn write_mode<W: BitWriter<Error = std::convert::Infallible>>(w: &mut W, m: Mode) {
     let Ok(()) = w.write(mode::encode(m).expect("every coding mode has a code"));
 }
 
@@ -110,7 +111,13 @@ fn b1_b2(changes: &[u32], after: i64, colour_black: bool, width: u32) -> (u32, u
     (b1, b2)
 }
 
-fn encode_row(w: &mut VecWriter, coding: &[u32], reference: &[u32], width: u32) {
+/// Codes one row two-dimensionally against `reference` (the previous row's changes).
+pub(crate) fn encode_row<W: BitWriter<Error = std::convert::Infallible>>(
+    w: &mut W,
+    coding: &[u32],
+    reference: &[u32],
+    width: u32,
+) {
     let mut a0: i64 = -1;
     let mut black_colour = false;
     let mut next = 0usize; // index in `coding` of the first change after a0
