@@ -134,8 +134,21 @@ async fn attempt(core: Arc<Core>, job: JobRow, port: PortView) {
 async fn finish(core: &Arc<Core>, job: &JobRow, port: &PortView, o: Outcome, tsid: &str, cancelled: bool) {
     let s = core.settings();
     let now = core.now();
+    let attempt_row = AttemptRow {
+        job_id: job.id,
+        number: job.attempts,
+        port: port.device_id.clone(),
+        started_at: now,
+        ended_at: Some(now),
+        result: Some(o.status.as_str().into()),
+        detail: o.detail.clone(),
+        pages_confirmed: o.pages_confirmed,
+        remote_ident: o.remote_ident.clone(),
+        tsid: tsid.into(),
+    };
+    // The job's new state and the attempt's end are one transaction.
     let result = core
-        .modify_job(job.id, |r| {
+        .end_attempt(job.id, &attempt_row, |r| {
             r.current_page = 0;
             r.lease_until = None;
             r.pages_confirmed = r.pages_confirmed.max(o.pages_confirmed);
@@ -162,24 +175,8 @@ async fn finish(core: &Arc<Core>, job: &JobRow, port: &PortView, o: Outcome, tsi
                 r.finished_at = Some(now);
                 r.detail = format!("{} (after {} attempts)", o.detail, r.attempts);
             }
-            true
         })
         .await;
-    let attempt_row = AttemptRow {
-        job_id: job.id,
-        number: job.attempts,
-        port: port.device_id.clone(),
-        started_at: now,
-        ended_at: Some(now),
-        result: Some(o.status.as_str().into()),
-        detail: o.detail.clone(),
-        pages_confirmed: o.pages_confirmed,
-        remote_ident: o.remote_ident.clone(),
-        tsid: tsid.into(),
-    };
-    if let Err(e) = core.store.finish_attempt(&attempt_row).await {
-        tracing::error!(job = job.id, error = %e, "could not record the attempt's end");
-    }
     match result {
         Ok(Some(row)) => {
             tracing::info!(job = job.id, state = row.state.as_str(), "attempt ended: {}", o.detail);

@@ -158,6 +158,27 @@ impl Core {
         }
     }
 
+    /// Like `modify_job`, and ends the job's open attempt in the same transaction.
+    pub async fn end_attempt(
+        &self,
+        id: i64,
+        attempt: &crate::store::AttemptRow,
+        mut change: impl FnMut(&mut JobRow),
+    ) -> Result<Option<JobRow>, StoreError> {
+        loop {
+            let Some(mut row) = self.store.job(id).await? else { return Ok(None) };
+            change(&mut row);
+            match self.store.save_job_ending_attempt(&row, attempt).await {
+                Ok(saved) => {
+                    self.publish_job(&saved);
+                    return Ok(Some(saved));
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// A job the caller may see.
     pub async fn job_for(&self, caller: &Caller, id: i64) -> ApiResult<JobRow> {
         let row = self.store.job(id).await?.ok_or_else(|| not_found(&format!("job {id}")))?;

@@ -158,22 +158,6 @@ async fn recover(core: &Arc<Core>) -> anyhow::Result<()> {
         }
         for row in rows {
             let number = row.attempts;
-            core.modify_job(row.id, |r| {
-                if r.state == JobState::Deleting {
-                    r.state = JobState::Canceled;
-                    r.finished_at = Some(now);
-                    r.detail = "cancelled (faxd stopped during the call)".into();
-                } else {
-                    r.state = if r.attempts <= 1 { JobState::Pending } else { JobState::Retrying };
-                    r.attempts = r.attempts.saturating_sub(1);
-                    r.next_attempt_at = Some(now);
-                    r.detail = format!("faxd stopped during the call; resuming from page {}", r.pages_confirmed + 1);
-                }
-                r.current_page = 0;
-                r.lease_until = None;
-                true
-            })
-            .await?;
             let attempt = crate::store::AttemptRow {
                 job_id: row.id,
                 number,
@@ -186,7 +170,22 @@ async fn recover(core: &Arc<Core>) -> anyhow::Result<()> {
                 remote_ident: row.remote_ident.clone(),
                 tsid: String::new(),
             };
-            core.store.finish_attempt(&attempt).await?;
+            // The requeue and the interrupted attempt's end are one transaction.
+            core.end_attempt(row.id, &attempt, |r| {
+                if r.state == JobState::Deleting {
+                    r.state = JobState::Canceled;
+                    r.finished_at = Some(now);
+                    r.detail = "cancelled (faxd stopped during the call)".into();
+                } else {
+                    r.state = if r.attempts <= 1 { JobState::Pending } else { JobState::Retrying };
+                    r.attempts = r.attempts.saturating_sub(1);
+                    r.next_attempt_at = Some(now);
+                    r.detail = format!("faxd stopped during the call; resuming from page {}", r.pages_confirmed + 1);
+                }
+                r.current_page = 0;
+                r.lease_until = None;
+            })
+            .await?;
             tracing::info!(job = row.id, "recovered a job interrupted by a stop");
         }
     }

@@ -184,6 +184,10 @@ ring_seconds = 0.0
         let attempts = get_json(&http, &format!("{url}/v1/jobs/{id}/attempts"), &token).await;
         let completed = attempts.as_array().unwrap().iter().filter(|a| a["result"] == "completed").count();
         assert_eq!(completed, 1, "job {id} completed {completed} times: {attempts}");
+        assert!(
+            attempts.as_array().unwrap().iter().all(|a| !a["ended_at"].is_null()),
+            "job {id} has an attempt that never ended: {attempts}"
+        );
     }
     drop(faxd);
 }

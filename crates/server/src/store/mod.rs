@@ -249,7 +249,9 @@ pub trait Store: Send + Sync + 'static {
     async fn oldest_failed(&self) -> Result<Option<Millis>>;
 
     async fn attempts(&self, job_id: i64) -> Result<Vec<AttemptRow>>;
-    async fn finish_attempt(&self, a: &AttemptRow) -> Result<()>;
+    /// Saves the job (as `save_job`) and records the end of its open attempt `a.number`, in one
+    /// transaction: a job never ends without its attempt, nor an attempt without its job.
+    async fn save_job_ending_attempt(&self, row: &JobRow, a: &AttemptRow) -> Result<JobRow>;
     async fn set_attempt_tsid(&self, job_id: i64, number: u32, tsid: &str) -> Result<()>;
 
     async fn ports(&self) -> Result<Vec<PortView>>;

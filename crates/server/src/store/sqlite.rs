@@ -344,22 +344,37 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn finish_attempt(&self, a: &AttemptRow) -> Result<()> {
-        sqlx::query("UPDATE attempts SET ended_at = ?, result = ?, detail = ?, pages_confirmed = ?, remote_ident = ? WHERE job_id = ? AND number = ? AND ended_at IS NULL")
-            .bind(a.ended_at)
-            .bind(&a.result)
-            .bind(&a.detail)
-            .bind(a.pages_confirmed as i64)
-            .bind(&a.remote_ident)
-            .bind(a.job_id)
-            .bind(a.number as i64)
-            .execute(&self.write)
+    async fn save_job_ending_attempt(&self, j: &JobRow, a: &AttemptRow) -> Result<JobRow> {
+        let mut tx = self.write.begin().await?;
+        let sets: Vec<String> = JOB_COLUMNS.split(", ").skip(2).map(|c| format!("{c} = ?")).collect();
+        let sql = format!("UPDATE jobs SET version = version + 1, {} WHERE id = ? AND version = ?", sets.join(", "));
+        let done = bind_job(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), j)
+            .bind(j.id)
+            .bind(j.version)
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        sqlx::query(
+            "UPDATE attempts SET ended_at = ?, result = ?, detail = ?, pages_confirmed = ?, remote_ident = ? \
+             WHERE id = (SELECT max(id) FROM attempts WHERE job_id = ? AND number = ? AND ended_at IS NULL)",
+        )
+        .bind(a.ended_at)
+        .bind(&a.result)
+        .bind(&a.detail)
+        .bind(a.pages_confirmed as i64)
+        .bind(&a.remote_ident)
+        .bind(a.job_id)
+        .bind(a.number as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(JobRow { version: j.version + 1, ..j.clone() })
     }
 
     async fn set_attempt_tsid(&self, job_id: i64, number: u32, tsid: &str) -> Result<()> {
-        sqlx::query("UPDATE attempts SET tsid = ? WHERE job_id = ? AND number = ? AND ended_at IS NULL")
+        sqlx::query("UPDATE attempts SET tsid = ? WHERE id = (SELECT max(id) FROM attempts WHERE job_id = ? AND number = ? AND ended_at IS NULL)")
             .bind(tsid)
             .bind(job_id)
             .bind(number as i64)
