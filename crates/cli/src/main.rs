@@ -6,6 +6,7 @@ mod jobs;
 mod output;
 mod send;
 mod server;
+mod tiff;
 
 use clap::{Parser, Subcommand};
 
@@ -51,6 +52,11 @@ enum Command {
         #[command(subcommand)]
         action: server::PortAction,
     },
+    /// Read a fax TIFF file locally (no server needed).
+    Tiff {
+        #[command(subcommand)]
+        action: tiff::TiffAction,
+    },
     /// Received faxes.
     Inbox {
         #[command(subcommand)]
@@ -72,6 +78,9 @@ fn main() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<i32> {
+    if let Command::Tiff { action } = cli.command {
+        return tiff::tiff(action, cli.json);
+    }
     let server = connect::connect(&cli).await?;
     let json = cli.json;
     match cli.command {
@@ -82,5 +91,6 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ports => server::ports(&server, json).await,
         Command::Port { action } => server::port(&server, action, json).await,
         Command::Inbox { action } => jobs::inbox(&server, action, json).await,
+        Command::Tiff { .. } => unreachable!("handled without a server"),
     }
 }

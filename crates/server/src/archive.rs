@@ -13,6 +13,10 @@ fn tiff_date(at: Millis) -> String {
     timestamp(at).strftime("%Y:%m:%d %H:%M:%S").to_string()
 }
 
+fn pages(n: u32) -> String {
+    if n == 1 { "1 page".into() } else { format!("{n} pages") }
+}
+
 /// The metadata of a sent fax.
 pub fn sent_metadata(row: &JobRow, tsid: &str, at: Millis) -> FaxMetadata {
     FaxMetadata {
@@ -23,7 +27,7 @@ pub fn sent_metadata(row: &JobRow, tsid: &str, at: Millis) -> FaxMetadata {
         sender_name: row.fields.sender_name.clone(),
         receive_time: timestamp(at).to_string(),
         job_id: row.id.to_string(),
-        description: format!("Fax to {} ({} pages), job {}", row.fax_number, row.page_count, row.id),
+        description: format!("Fax to {} ({}), job {}", row.fax_number, pages(row.page_count), row.id),
         software: format!("ferrofax {}", env!("CARGO_PKG_VERSION")),
         date_time: tiff_date(at),
         ..Default::default()
@@ -41,7 +45,7 @@ pub fn received_metadata(row: &JobRow) -> FaxMetadata {
         routing: row.routing.clone(),
         receive_time: timestamp(at).to_string(),
         job_id: row.id.to_string(),
-        description: format!("Fax received from {} ({} pages)", row.remote_ident, row.page_count),
+        description: format!("Fax received from {} ({})", row.remote_ident, pages(row.page_count)),
         software: format!("ferrofax {}", env!("CARGO_PKG_VERSION")),
         date_time: tiff_date(at),
         ..Default::default()
