@@ -11,6 +11,8 @@ pub mod geometry;
 pub mod metadata;
 pub mod mmr;
 pub mod t4;
+#[cfg(test)]
+mod test_pages;
 pub mod tiff_read;
 pub mod tiff_write;
 

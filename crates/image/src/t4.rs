@@ -138,26 +138,9 @@ fn write_eol(w: &mut BitSink, opts: &T4Options, line_start: u64, tag: Option<u16
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_pages::random_bitmap;
     use crate::{CodedPage, Coding, Resolution};
     use proptest::prelude::*;
-
-    fn random_bitmap(width: u32, height: u32, seed: u64, density: u64) -> Bitmap {
-        let mut b = Bitmap::new(width, height);
-        let mut s = seed | 1;
-        let mut black = false;
-        for y in 0..height {
-            for x in 0..width {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                if s.is_multiple_of(density) {
-                    black = !black;
-                }
-                b.set(x, y, black);
-            }
-        }
-        b
-    }
 
     #[test]
     fn eols_are_byte_aligned_and_lines_long_enough() {

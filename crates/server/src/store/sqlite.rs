@@ -223,9 +223,7 @@ impl Store for SqliteStore {
     }
 
     async fn save_job(&self, j: &JobRow) -> Result<JobRow> {
-        let sets: Vec<String> = JOB_COLUMNS.split(", ").skip(2).map(|c| format!("{c} = ?")).collect();
-        let sql = format!("UPDATE jobs SET version = version + 1, {} WHERE id = ? AND version = ?", sets.join(", "));
-        let done = bind_job(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), j)
+        let done = bind_job(sqlx::query(sqlx::AssertSqlSafe(update_job_sql())), j)
             .bind(j.id)
             .bind(j.version)
             .execute(&self.write)
@@ -346,9 +344,7 @@ impl Store for SqliteStore {
 
     async fn save_job_ending_attempt(&self, j: &JobRow, a: &AttemptRow) -> Result<JobRow> {
         let mut tx = self.write.begin().await?;
-        let sets: Vec<String> = JOB_COLUMNS.split(", ").skip(2).map(|c| format!("{c} = ?")).collect();
-        let sql = format!("UPDATE jobs SET version = version + 1, {} WHERE id = ? AND version = ?", sets.join(", "));
-        let done = bind_job(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), j)
+        let done = bind_job(sqlx::query(sqlx::AssertSqlSafe(update_job_sql())), j)
             .bind(j.id)
             .bind(j.version)
             .execute(&mut *tx)

@@ -129,3 +129,13 @@ pub(super) fn idempotent_outcome(r: &SqliteRow) -> Result<IdempotentOutcome> {
         serde_json::from_str(&response).map_err(|e| corrupt("idempotency", &e.to_string()))?;
     Ok(IdempotentOutcome { request_hash: r.try_get("request_hash")?, document_id, job_ids })
 }
+
+/// `UPDATE jobs …` of every column but id and version, checking the version: bind with
+/// `bind_job`, then the id and the version read.
+pub(super) fn update_job_sql() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let sets: Vec<String> = JOB_COLUMNS.split(", ").skip(2).map(|c| format!("{c} = ?")).collect();
+        format!("UPDATE jobs SET version = version + 1, {} WHERE id = ? AND version = ?", sets.join(", "))
+    });
+    &SQL
+}
