@@ -2,6 +2,7 @@
 //! own machine it finds faxd and its admin token without flags.
 
 mod connect;
+mod convert;
 mod jobs;
 mod output;
 mod send;
@@ -57,6 +58,13 @@ enum Command {
         #[command(subcommand)]
         action: tiff::TiffAction,
     },
+    /// Convert documents into a fax TIFF locally (no server needed).
+    Convert(convert::ConvertArgs),
+    /// Cover page templates, drawn locally (no server needed).
+    Cover {
+        #[command(subcommand)]
+        action: convert::CoverAction,
+    },
     /// Received faxes.
     Inbox {
         #[command(subcommand)]
@@ -81,6 +89,11 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
     if let Command::Tiff { action } = cli.command {
         return tiff::tiff(action, cli.json);
     }
+    match cli.command {
+        Command::Convert(args) => return convert::convert_files(args),
+        Command::Cover { action } => return convert::cover(action),
+        _ => {}
+    }
     let server = connect::connect(&cli).await?;
     let json = cli.json;
     match cli.command {
@@ -91,6 +104,8 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ports => server::ports(&server, json).await,
         Command::Port { action } => server::port(&server, action, json).await,
         Command::Inbox { action } => jobs::inbox(&server, action, json).await,
-        Command::Tiff { .. } => unreachable!("handled without a server"),
+        Command::Tiff { .. } | Command::Convert(_) | Command::Cover { .. } => {
+            unreachable!("handled without a server")
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! `fax tiff info FILE`: a fax TIFF's pages and metadata (FaxTiff), read locally with no
-//! server.
+//! server; `fax tiff render` hands over to the convert module.
 
 use std::path::PathBuf;
 
@@ -14,6 +14,15 @@ use crate::output::{fields, json, table};
 pub enum TiffAction {
     /// Pages, geometry, coding and the fax metadata of a TIFF file.
     Info { file: PathBuf },
+    /// Draws one page as a PNG (square pixels, whatever the fax resolution).
+    Render {
+        file: PathBuf,
+        /// The page, from 1.
+        #[arg(long, default_value_t = 1)]
+        page: usize,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Serialize)]
@@ -29,7 +38,10 @@ struct PageInfo {
 }
 
 pub fn tiff(action: TiffAction, as_json: bool) -> anyhow::Result<i32> {
-    let TiffAction::Info { file } = action;
+    let file = match action {
+        TiffAction::Info { file } => file,
+        TiffAction::Render { file, page, output } => return crate::convert::render_tiff_page(&file, page, &output),
+    };
     let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
     let t = read_tiff(&bytes, ReadLimits::default()).with_context(|| format!("{}", file.display()))?;
     let pages: Vec<PageInfo> = t

@@ -111,15 +111,22 @@ impl Bitmap {
             .sum()
     }
 
-    /// This page scaled to `width` × `height`. Each new pixel is black if any pixel of the
-    /// area it covers is (so thin lines and small print survive shrinking); when enlarging,
-    /// that is the nearest pixel.
+    /// This page scaled to `width` × `height`. Shrunk by more than a quarter, each new pixel
+    /// is black if any pixel of the area it covers is (so thin lines and small print survive);
+    /// enlarged or shrunk less, each new pixel is the nearest old one (so dithered greys keep
+    /// their level).
     pub fn scaled(&self, width: u32, height: u32) -> Bitmap {
         let mut out = Bitmap::new(width, height);
         if self.width == 0 || self.height == 0 {
             return out;
         }
         let span = |i: u32, n: u32, of: u32| -> (u32, u32) {
+            if n as u64 * 4 >= of as u64 * 3 {
+                // Enlarging or shrinking a little: the nearest pixel, so that dithered greys
+                // keep their level (merging neighbours would blacken them).
+                let a = (((2 * i as u64 + 1) * of as u64) / (2 * n as u64)).min(of as u64 - 1) as u32;
+                return (a, a + 1);
+            }
             let a = (i as u64 * of as u64 / n as u64) as u32;
             let b = (((i as u64 + 1) * of as u64).div_ceil(n as u64) as u32).clamp(a + 1, of);
             (a, b)

@@ -1,36 +1,22 @@
-//! Plain text to fax pages: UTF-8, tabs to 8 columns, long lines wrapped, form feed starts a
-//! new page, 10 mm margins, DejaVu Sans Mono at a size giving 80 columns on a 215 mm line.
+//! Plain text to fax pages: UTF-8, tabs to 8 columns, long lines wrapped at spaces (or cut
+//! when a word is longer than a line), form feed starts a new page, 10 mm margins, DejaVu Sans
+//! Mono at a size giving 80 columns on a 215 mm line. Characters the monospaced font lacks are
+//! drawn from DejaVu Sans (Greek, Cyrillic, Armenian, Georgian, Hebrew, Arabic letters, …),
+//! centred in their cell.
 
 use std::collections::HashMap;
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
-use ferrofax_image::{Bitmap, PageWidth, Resolution, geometry};
+use ferrofax_image::{Bitmap, Resolution};
 
 use crate::RenderError;
-
-static FONT: &[u8] = include_bytes!("../fonts/DejaVuSansMono.ttf");
-
-/// Paper the pages are laid out for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Paper {
-    A4,
-    Letter,
-}
-
-impl Paper {
-    pub fn height_mm(self) -> f64 {
-        match self {
-            Paper::A4 => geometry::A4_MM,
-            Paper::Letter => geometry::LETTER_MM,
-        }
-    }
-}
+use crate::fonts;
+use crate::page::PageSetup;
 
 /// How text is laid out.
 #[derive(Debug, Clone, Copy)]
 pub struct TextOptions {
-    pub paper: Paper,
-    pub resolution: Resolution,
+    pub page: PageSetup,
     /// Font size in points.
     pub font_size: f32,
     /// Refuse documents that would make more pages than this.
@@ -39,20 +25,20 @@ pub struct TextOptions {
 
 impl Default for TextOptions {
     fn default() -> Self {
-        TextOptions { paper: Paper::A4, resolution: Resolution::Fine, font_size: 10.0, max_pages: 500 }
+        TextOptions { page: PageSetup::default(), font_size: 10.0, max_pages: 500 }
     }
 }
 
 /// Renders text as pages of 1728-pixel lines.
 pub fn render_text(text: &str, opts: &TextOptions) -> Result<Vec<Bitmap>, RenderError> {
-    let font = FontRef::try_from_slice(FONT).map_err(|e| RenderError::BadDocument(e.to_string()))?;
-    let (xdpi, ydpi) = (opts.resolution.x_dpi() as f32, opts.resolution.y_dpi() as f32);
+    let font = FontRef::try_from_slice(fonts::MONO).map_err(|e| RenderError::BadDocument(e.to_string()))?;
+    let fallback = FontRef::try_from_slice(fonts::SANS).map_err(|e| RenderError::BadDocument(e.to_string()))?;
+    let (xdpi, ydpi) = (opts.page.x_dpi() as f32, opts.page.y_dpi() as f32);
     let scale = PxScale { x: opts.font_size * xdpi / 72.0, y: opts.font_size * ydpi / 72.0 };
     let scaled = font.as_scaled(scale);
     let advance = scaled.h_advance(font.glyph_id('M'));
     let line_height = (scaled.height() + scaled.line_gap()).ceil().max(1.0);
-    let width = PageWidth::A4.pixels();
-    let height = geometry::page_lines(opts.paper.height_mm(), opts.resolution.y_dpi());
+    let (width, height) = (opts.page.width(), opts.page.height());
     let margin_x = (10.0 / 25.4 * xdpi).round();
     let margin_y = (10.0 / 25.4 * ydpi).round();
     let columns = (((width as f32 - 2.0 * margin_x) / advance).floor() as usize).max(1);
@@ -66,7 +52,7 @@ pub fn render_text(text: &str, opts: &TextOptions) -> Result<Vec<Bitmap>, Render
             opts.max_pages
         )));
     }
-    let mut glyphs = GlyphCache { font: &font, scale, cache: HashMap::new() };
+    let mut glyphs = GlyphCache { font: &font, fallback: &fallback, scale, advance, cache: HashMap::new() };
     let ascent = scaled.ascent();
     Ok(pages_text
         .iter()
@@ -84,12 +70,13 @@ pub fn render_text(text: &str, opts: &TextOptions) -> Result<Vec<Bitmap>, Render
 /// Draws one line of text in the embedded font at `font_size` points, its top-left corner at
 /// (`x`, `top`) in pixels. Returns the height of the line in pixels.
 pub fn draw_line(page: &mut Bitmap, text: &str, x: f32, top: f32, font_size: f32, resolution: Resolution) -> u32 {
-    let font = FontRef::try_from_slice(FONT).expect("the embedded font parses");
+    let font = FontRef::try_from_slice(fonts::MONO).expect("the embedded font parses");
+    let fallback = FontRef::try_from_slice(fonts::SANS).expect("the embedded font parses");
     let (xdpi, ydpi) = (resolution.x_dpi() as f32, resolution.y_dpi() as f32);
     let scale = PxScale { x: font_size * xdpi / 72.0, y: font_size * ydpi / 72.0 };
     let scaled = font.as_scaled(scale);
     let advance = scaled.h_advance(font.glyph_id('M'));
-    let mut glyphs = GlyphCache { font: &font, scale, cache: HashMap::new() };
+    let mut glyphs = GlyphCache { font: &font, fallback: &fallback, scale, advance, cache: HashMap::new() };
     glyphs.draw(page, text, x, top + scaled.ascent(), advance);
     (scaled.height() + scaled.line_gap()).ceil() as u32
 }
@@ -107,29 +94,7 @@ fn layout(text: &str, columns: usize, rows: usize) -> Vec<Vec<String>> {
             continue;
         }
         for raw in chunk.split('\n') {
-            let mut line = String::new();
-            let mut n = 0;
-            let mut wrapped = Vec::new();
-            for c in raw.trim_end_matches('\r').chars() {
-                if c == '\t' {
-                    let to = (n / 8 + 1) * 8;
-                    while n < to && n < columns {
-                        line.push(' ');
-                        n += 1;
-                    }
-                } else if !c.is_control() {
-                    line.push(c);
-                    n += 1;
-                }
-                if n >= columns {
-                    wrapped.push(std::mem::take(&mut line));
-                    n = 0;
-                }
-            }
-            if !line.is_empty() || wrapped.is_empty() {
-                wrapped.push(line);
-            }
-            for l in wrapped {
+            for l in wrap_line(&expand(raw.trim_end_matches('\r'), columns), columns) {
                 if pages.last().expect("a page").len() >= rows {
                     pages.push(Vec::new());
                 }
@@ -143,9 +108,50 @@ fn layout(text: &str, columns: usize, rows: usize) -> Vec<Vec<String>> {
     pages
 }
 
+/// Tabs expanded to 8-column stops, other control characters dropped.
+fn expand(raw: &str, columns: usize) -> Vec<char> {
+    let mut out = Vec::with_capacity(raw.len());
+    for c in raw.chars() {
+        if c == '\t' {
+            let col = out.len() % columns;
+            let to = out.len() - col + ((col / 8 + 1) * 8).min(columns);
+            while out.len() < to {
+                out.push(' ');
+            }
+        } else if !c.is_control() {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A line broken into pieces of at most `columns` characters, after the last space that fits
+/// when there is one (the space is dropped), otherwise cut.
+fn wrap_line(chars: &[char], columns: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = chars;
+    while rest.len() > columns {
+        let cut = rest[..=columns].iter().rposition(|&c| c == ' ').filter(|&i| i > 0);
+        match cut {
+            Some(i) => {
+                out.push(rest[..i].iter().collect::<String>().trim_end().to_string());
+                rest = &rest[i + 1..];
+            }
+            None => {
+                out.push(rest[..columns].iter().collect());
+                rest = &rest[columns..];
+            }
+        }
+    }
+    out.push(rest.iter().collect());
+    out
+}
+
 struct GlyphCache<'f> {
     font: &'f FontRef<'f>,
+    fallback: &'f FontRef<'f>,
     scale: PxScale,
+    advance: f32,
     cache: HashMap<char, Vec<(i32, i32)>>,
 }
 
@@ -166,10 +172,17 @@ impl GlyphCache<'_> {
 
     /// The black pixels of a glyph, relative to its origin on the baseline.
     fn pixels(&mut self, c: char) -> &[(i32, i32)] {
-        let (font, scale) = (self.font, self.scale);
+        let (font, fallback, scale, advance) = (self.font, self.fallback, self.scale, self.advance);
         self.cache.entry(c).or_insert_with(|| {
-            let glyph = font.glyph_id(c).with_scale_and_position(scale, point(0.0, 0.0));
             let mut px = Vec::new();
+            let (font, dx) = if font.glyph_id(c).0 != 0 || fallback.glyph_id(c).0 == 0 {
+                (font, 0.0)
+            } else {
+                // Centred in the monospaced cell, squeezed to it when wider.
+                let w = fallback.as_scaled(scale).h_advance(fallback.glyph_id(c));
+                (fallback, ((advance - w) / 2.0).max(0.0))
+            };
+            let glyph = font.glyph_id(c).with_scale_and_position(scale, point(dx, 0.0));
             if let Some(outline) = font.outline_glyph(glyph) {
                 let b = outline.px_bounds();
                 outline.draw(|x, y, coverage| {
@@ -190,7 +203,9 @@ mod tests {
     #[test]
     fn layout_wraps_and_breaks_pages() {
         let p = layout("abcdef\n\tx\x0cnext", 4, 10);
-        assert_eq!(p, vec![vec!["abcd", "ef", "    ", "x"], vec!["next"]]);
+        assert_eq!(p, vec![vec!["abcd", "ef", "", "x"], vec!["next"]]);
+        let p = layout("the quick brown fox", 10, 10);
+        assert_eq!(p, vec![vec!["the quick", "brown fox"]]);
         let p = layout("1\n2\n3\n", 2, 2);
         assert_eq!(p.len(), 2);
         assert_eq!(layout("", 80, 60), vec![Vec::<String>::new()]);
@@ -204,6 +219,11 @@ mod tests {
         assert_eq!(pages[0].height(), 2292);
         assert!(pages[0].black_pixels() > 500);
         assert!(pages[1].black_pixels() > 500);
+        // Greek and Cyrillic from the monospaced font, Arabic and Georgian from the fallback.
+        for word in ["Καλημέρα", "Здравствуйте", "مرحبا", "გამარჯობა"] {
+            let p = render_text(word, &TextOptions::default()).unwrap();
+            assert!(p[0].black_pixels() > 200, "{word}");
+        }
     }
 
     #[test]

@@ -28,6 +28,10 @@ pub struct Config {
     pub lines: Vec<LineConfig>,
     /// SMTP profiles by name, for ServerMapiProfile.
     pub smtp_profiles: BTreeMap<String, SmtpProfile>,
+    /// The program run as `<program> convert-worker` to convert untrusted documents in their
+    /// own process (set by faxd to itself). None: converted inside the server.
+    #[serde(skip)]
+    pub conversion_worker: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -40,6 +44,7 @@ impl Default for Config {
             queue: QueueConfig::default(),
             lines: Vec::new(),
             smtp_profiles: BTreeMap::new(),
+            conversion_worker: None,
         }
     }
 }
@@ -57,6 +62,15 @@ pub struct Limits {
     pub max_image_height: u32,
     /// Most recipients in one submission.
     pub max_recipients: usize,
+    /// Largest picture (PNG, JPEG, …) decoded, megapixels (checked from its header first).
+    pub max_image_megapixels: u32,
+    /// Longest one document's conversion may take, seconds.
+    pub conversion_seconds: u64,
+    /// Most memory one document's conversion may use, megabytes (PDF, PostScript and
+    /// pictures are converted in a separate process held to this).
+    pub conversion_memory_mb: u64,
+    /// The Ghostscript program, for PostScript.
+    pub ghostscript: PathBuf,
 }
 
 impl Default for Limits {
@@ -67,6 +81,10 @@ impl Default for Limits {
             max_image_width: 10_000,
             max_image_height: 20_000,
             max_recipients: 1000,
+            max_image_megapixels: 100,
+            conversion_seconds: 120,
+            conversion_memory_mb: 1024,
+            ghostscript: PathBuf::from("gs"),
         }
     }
 }

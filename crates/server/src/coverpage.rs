@@ -1,13 +1,13 @@
-//! Cover pages from text templates: `{field}` placeholders name any FaxDoc field
-//! (`recipient_name`, `sender_company`, `coverpage_subject`, …) plus `page_count` (pages sent,
-//! the cover included), `document_pages`, `date` and `time` (in the server's time zone).
-//! `{{` and `}}` stand for literal braces. Common templates are files in
-//! `<data dir>/coverpages/`; personal ones are uploaded with the job. A template must make
-//! exactly one page.
+//! Cover pages: the fields a template may name — every FaxDoc field (`recipient_name`,
+//! `sender_company`, `coverpage_subject`, …) plus `page_count` (pages sent, the cover
+//! included), `document_pages`, `date` and `time` (in the server's time zone) — and the filling
+//! and drawing of SVG or text templates (done by `ferrofax-render`). Common templates are files
+//! in `<data dir>/coverpages/` (classic.svg, modern.svg, confidential.svg and default.txt are
+//! installed into an empty folder); personal ones are uploaded with the job. A template must
+//! make exactly one page.
 
 use ferrofax_api::{FaxDocFields, Recipient};
-use ferrofax_image::{Bitmap, CodedPage, Resolution};
-use ferrofax_render::{TextOptions, render_text};
+use ferrofax_image::{CodedPage, Resolution};
 
 /// The template written into an empty `coverpages/` folder on first start.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../coverpages/default.txt");
@@ -39,40 +39,16 @@ pub fn fields(
     out
 }
 
-/// Fills a template; an unknown placeholder or an unclosed brace is an error naming it.
+/// Fills a template (SVG values XML-escaped); an unknown placeholder is an error naming it.
 pub fn fill(template: &str, fields: &[(String, String)]) -> Result<String, String> {
-    let mut out = String::with_capacity(template.len() + 256);
-    let mut rest = template;
-    while let Some(i) = rest.find(['{', '}']) {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        if tail.starts_with("{{") || tail.starts_with("}}") {
-            out.push_str(&tail[..1]);
-            rest = &tail[2..];
-            continue;
-        }
-        if tail.starts_with('}') {
-            return Err("the cover page template has a `}` without `{` (write `}}` for a brace)".into());
-        }
-        let end = tail.find('}').ok_or("the cover page template has a `{` that is not closed")?;
-        let name = tail[1..end].trim();
-        let value = fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .ok_or_else(|| format!("the cover page template names `{{{name}}}`, which is not a fax field"))?;
-        out.push_str(&value.1);
-        rest = &tail[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
+    ferrofax_render::fill_template(template, fields, ferrofax_render::is_svg(template))
 }
 
-/// Renders a filled template as one fax page.
-pub fn render(text: &str) -> Result<CodedPage, String> {
-    let opts = TextOptions { max_pages: 1, ..Default::default() };
-    let pages: Vec<Bitmap> =
-        render_text(text, &opts).map_err(|_| "the cover page template makes more than one page".to_string())?;
-    Ok(CodedPage::encode_mmr(&pages[0], Resolution::Fine))
+/// Renders a filled template (SVG or text) as one fine-resolution A4 fax page.
+pub fn render(filled: &str) -> Result<CodedPage, String> {
+    let page =
+        ferrofax_render::render_cover(filled, &ferrofax_render::PageSetup::default()).map_err(|e| e.to_string())?;
+    Ok(CodedPage::encode_mmr(&page, Resolution::Fine))
 }
 
 #[cfg(test)]
@@ -88,8 +64,9 @@ mod tests {
         let text = fill("To {recipient_name} ({fax_number}) from { sender_name }, {page_count} pages, {date}, discount {discount_send} {{x}}", &f).unwrap();
         assert_eq!(text, "To Ann (100) from Bob, 3 pages, 2026-11-24, discount yes {x}");
         assert!(fill("{colour}", &f).unwrap_err().contains("`{colour}`"));
-        assert!(fill("{sender_name", &f).is_err());
-        assert!(fill("a } b", &f).is_err());
+        for (name, t) in ferrofax_render::BUILTIN_TEMPLATES {
+            assert!(render(&fill(t, &f).unwrap()).is_ok(), "{name}");
+        }
         assert!(fill(DEFAULT_TEMPLATE, &f).is_ok());
         assert!(render(&fill(DEFAULT_TEMPLATE, &f).unwrap()).is_ok());
         assert!(render(&"line\n".repeat(200)).is_err());

@@ -1,134 +1,12 @@
 //! Documents on disk: each document has a key (32 hex digits); its pages are single-page
 //! TIFF Class F (MMR) files `documents/<first two digits>/<key>-NNNN.tif`, written and fsynced
-//! (with their folder) before the database row that points at them. Also the conversion of
-//! uploads into fax pages.
+//! (with their folder) before the database row that points at them.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use ferrofax_image::{Bitmap, CodedPage, FaxMetadata, ReadLimits, Resolution, read_tiff, write_tiff};
-use ferrofax_render::{TextOptions, render_text};
+use ferrofax_image::{CodedPage, FaxMetadata, ReadLimits, read_tiff, write_tiff};
 use sha2::{Digest, Sha256};
-
-use crate::config::Limits;
-
-/// Why an upload could not be made into pages.
-#[derive(Debug, thiserror::Error)]
-pub enum IngestError {
-    #[error("{0}")]
-    Unsupported(String),
-    #[error("{0}")]
-    Bad(String),
-    #[error("{0}")]
-    Limit(String),
-}
-
-/// The formats this server converts, for error messages.
-pub const ACCEPTED_FORMATS: &str =
-    "TIFF (fax or any black-and-white TIFF: CCITT G3/G4, PackBits, uncompressed) and plain UTF-8 text";
-
-/// Makes fax pages from an uploaded document.
-pub fn ingest(bytes: &[u8], limits: &Limits) -> Result<Vec<CodedPage>, IngestError> {
-    if bytes.is_empty() {
-        return Err(IngestError::Bad("the document is empty (0 bytes)".into()));
-    }
-    if bytes.starts_with(b"II*\0")
-        || bytes.starts_with(b"MM\0*")
-        || bytes.starts_with(b"II+\0")
-        || bytes.starts_with(b"MM\0+")
-    {
-        return ingest_tiff(bytes, limits);
-    }
-    if let Some(kind) = sniff_other(bytes) {
-        return Err(IngestError::Unsupported(format!(
-            "the document is {kind}, which this server does not convert yet; accepted: {ACCEPTED_FORMATS}"
-        )));
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(text) if !text.contains('\0') => {
-            let opts = TextOptions { max_pages: limits.max_pages, ..Default::default() };
-            let pages = render_text(text, &opts).map_err(|e| IngestError::Limit(e.to_string()))?;
-            Ok(pages.iter().map(|p| CodedPage::encode_mmr(p, Resolution::Fine)).collect())
-        }
-        _ => Err(IngestError::Unsupported(format!(
-            "the document's format was not recognised (it is neither TIFF nor UTF-8 text); accepted: {ACCEPTED_FORMATS}"
-        ))),
-    }
-}
-
-fn sniff_other(b: &[u8]) -> Option<&'static str> {
-    let kinds: [(&[u8], &str); 8] = [
-        (b"%PDF", "a PDF"),
-        (b"%!", "PostScript"),
-        (b"\x89PNG", "a PNG image"),
-        (b"\xff\xd8\xff", "a JPEG image"),
-        (b"GIF8", "a GIF image"),
-        (b"BM", "a BMP image"),
-        (b"PK\x03\x04", "a ZIP archive (an office document?)"),
-        (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"),
-    ];
-    kinds.iter().find(|(m, _)| b.starts_with(m)).map(|(_, k)| *k)
-}
-
-fn ingest_tiff(bytes: &[u8], limits: &Limits) -> Result<Vec<CodedPage>, IngestError> {
-    use ferrofax_image::ImageError as E;
-    let read_limits = ReadLimits {
-        max_pages: limits.max_pages,
-        max_width: limits.max_image_width,
-        max_height: limits.max_image_height,
-    };
-    let map = |e: E| match e {
-        E::Limit(m) => IngestError::Limit(m),
-        E::Unsupported { .. } => IngestError::Unsupported(format!("TIFF {e}")),
-        other => IngestError::Bad(format!("the TIFF is damaged: {other}")),
-    };
-    let tiff = read_tiff(bytes, read_limits).map_err(map)?;
-    let mut out = Vec::with_capacity(tiff.pages.len());
-    for (i, p) in tiff.pages.iter().enumerate() {
-        let bitmap = tiff.decode_page(i).map_err(map)?;
-        // A page that is already MMR at a fax width and resolution is kept as sent (it was
-        // just decoded, so it is sound); anything else is fitted and coded anew.
-        if let Some(coded) = tiff.coded_page(i).filter(|c| c.coding == ferrofax_image::Coding::Mmr)
-            && is_fax_geometry(&bitmap, p.x_dpi, p.y_dpi)
-        {
-            out.push(coded);
-            continue;
-        }
-        let (page, res) = fit_to_fax(&bitmap, p.x_dpi, p.y_dpi);
-        out.push(CodedPage::encode_mmr(&page, res));
-    }
-    Ok(out)
-}
-
-fn is_fax_geometry(b: &Bitmap, x_dpi: f64, y_dpi: f64) -> bool {
-    let res = Resolution::nearest(x_dpi, y_dpi);
-    matches!(res, Resolution::Standard | Resolution::Fine | Resolution::Superfine)
-        && ferrofax_image::PageWidth::from_pixels(b.width()).is_some()
-        && (x_dpi - 204.0).abs() < 10.0
-}
-
-/// Makes a page fit a fax line: kept as is when it already has a T.4 width and resolution;
-/// otherwise scaled to 204 dpi across and standard or fine down, and centred on 1728 pixels
-/// (scaled down further if still wider).
-pub fn fit_to_fax(b: &Bitmap, x_dpi: f64, y_dpi: f64) -> (Bitmap, Resolution) {
-    let res = Resolution::nearest(x_dpi, y_dpi);
-    let fax_res = matches!(res, Resolution::Standard | Resolution::Fine | Resolution::Superfine);
-    if fax_res && ferrofax_image::PageWidth::from_pixels(b.width()).is_some() && (x_dpi - 204.0).abs() < 10.0 {
-        return (b.clone(), res);
-    }
-    let target = if y_dpi < 150.0 { Resolution::Standard } else { Resolution::Fine };
-    let mut sx = 204.0 / x_dpi;
-    let mut sy = target.y_dpi() as f64 / y_dpi;
-    let w = b.width() as f64 * sx;
-    if w > 1728.0 {
-        let k = 1728.0 / w;
-        sx *= k;
-        sy *= k;
-    }
-    let nw = ((b.width() as f64 * sx).round() as u32).clamp(1, 1728);
-    let nh = ((b.height() as f64 * sy).round() as u32).max(1);
-    (b.scaled(nw, nh).centred_in_width(1728), target)
-}
 
 /// The folder of documents.
 #[derive(Debug, Clone)]
@@ -252,32 +130,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uploads_become_pages_or_clear_errors() {
-        let limits = Limits::default();
-        assert_eq!(ingest(b"Dear Sir,\nplease find...\n", &limits).unwrap().len(), 1);
-        assert!(matches!(ingest(b"", &limits), Err(IngestError::Bad(_))));
-        let e = ingest(b"%PDF-1.7\n...", &limits).unwrap_err().to_string();
-        assert!(e.contains("PDF") && e.contains("TIFF"), "{e}");
-        assert!(matches!(ingest(&[0xff, 0xfe, 0x00, 0x01, 0x80], &limits), Err(IngestError::Unsupported(_))));
-        assert!(matches!(ingest(b"II*\0\x08\0\0\0\xff", &limits), Err(IngestError::Bad(_))));
-    }
-
-    #[test]
-    fn foreign_resolutions_are_fitted_to_a_fax_line() {
-        let mut b = Bitmap::new(2480, 100);
-        b.fill_run(50, 0, 2480);
-        let (p, r) = fit_to_fax(&b, 300.0, 300.0);
-        assert_eq!((p.width(), r), (1728, Resolution::Fine));
-        assert_eq!(p.height(), 65);
-        let (p, r) = fit_to_fax(&Bitmap::new(1728, 10), 204.0, 98.0);
-        assert_eq!((p.width(), p.height(), r), (1728, 10, Resolution::Standard));
-    }
-
-    #[test]
     fn documents_are_written_read_and_merged() {
         let tmp = tempfile::tempdir().unwrap();
         let store = DocStore::new(tmp.path().join("documents")).unwrap();
-        let pages = ingest(b"one\x0ctwo", &Limits::default()).unwrap();
+        let pages = crate::conversion::ingest(b"one\x0ctwo", &crate::config::Limits::default(), None).unwrap();
         let w = store.write(&pages, &FaxMetadata::default()).unwrap();
         assert_eq!(store.page(&w.dir, 2).unwrap(), pages[1]);
         let merged = store.merged(&w.dir, 2, &FaxMetadata::default()).unwrap();

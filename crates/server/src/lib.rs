@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clock;
 pub mod committer;
 pub mod config;
+pub mod conversion;
 pub mod coverpage;
 pub mod documents;
 pub mod events;

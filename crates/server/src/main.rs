@@ -26,6 +26,9 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Converts one document from standard input (run by faxd itself, in its own process).
+    #[command(hide = true)]
+    ConvertWorker(ferrofax_server::conversion::WorkerArgs),
     /// Manage users and their tokens.
     User {
         #[command(subcommand)]
@@ -46,6 +49,11 @@ enum UserAction {
 }
 
 fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if let Some(Command::ConvertWorker(worker)) = args.command {
+        // No logging, no runtime: a small process that converts one document and ends.
+        std::process::exit(ferrofax_server::conversion::worker_main(worker));
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("FAXD_LOG")
@@ -53,7 +61,6 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let args = Args::parse();
     let mut config = match &args.config {
         Some(path) => Config::load(path)?,
         None => Config::default(),
@@ -61,12 +68,15 @@ fn main() -> anyhow::Result<()> {
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
+    // Untrusted documents are converted by this same program in a process of its own.
+    config.conversion_worker = std::env::current_exe().ok();
     let data_dir = config::data_dir(args.data_dir.clone(), &config)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         match args.command {
             None => serve(config, data_dir).await,
             Some(Command::User { action }) => users(action, &data_dir).await,
+            Some(Command::ConvertWorker(_)) => unreachable!("handled before start-up"),
         }
     })
 }

@@ -81,11 +81,14 @@ pub async fn start(config: Config, data_dir: PathBuf, clock: Arc<dyn Clock>) -> 
     Ok(core)
 }
 
-/// Writes the default cover page template into an empty `coverpages/` folder.
+/// Writes the shipped cover page templates into an empty `coverpages/` folder.
 fn install_default_coverpage(dir: &std::path::Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     if std::fs::read_dir(dir)?.next().is_none() {
         std::fs::write(dir.join("default.txt"), crate::coverpage::DEFAULT_TEMPLATE)?;
+        for (name, template) in ferrofax_render::BUILTIN_TEMPLATES {
+            std::fs::write(dir.join(name), template)?;
+        }
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use ferrofax_image::FaxMetadata;
 use sha2::{Digest, Sha256};
 
 use crate::auth::Caller;
-use crate::documents::{IngestError, ingest};
+use crate::conversion::{IngestError, ingest};
 use crate::jobs::{self, Effect};
 use crate::service::{ApiResult, Core, internal, not_found};
 use crate::store::{Created, DocumentRow, IdempotencyKey, JobFilter, JobRow, NewSubmission};
@@ -81,16 +81,16 @@ impl Core {
         };
 
         let limits = self.config.limits.clone();
+        let worker = self.config.conversion_worker.clone();
         let document = up.document;
-        let pages =
-            tokio::task::spawn_blocking(move || ingest(&document, &limits)).await.map_err(internal)?.map_err(|e| {
-                match e {
-                    IngestError::Unsupported(m) => {
-                        Problem::new(ProblemType::UnsupportedFormat, m).with_field("document")
-                    }
-                    IngestError::Bad(m) => Problem::new(ProblemType::BadDocument, m).with_field("document"),
-                    IngestError::Limit(m) => Problem::new(ProblemType::TooLarge, m).with_field("document"),
-                }
+        let pages = tokio::task::spawn_blocking(move || ingest(&document, &limits, worker.as_deref()))
+            .await
+            .map_err(internal)?
+            .map_err(|e| match e {
+                IngestError::Unsupported(m) => Problem::new(ProblemType::UnsupportedFormat, m).with_field("document"),
+                IngestError::Bad(m) => Problem::new(ProblemType::BadDocument, m).with_field("document"),
+                IngestError::Limit(m) => Problem::new(ProblemType::TooLarge, m).with_field("document"),
+                IngestError::Unavailable(m) => Problem::new(ProblemType::UnsupportedFormat, m).with_field("document"),
             })?;
         let now = self.now();
         let meta = FaxMetadata {
@@ -236,17 +236,20 @@ impl Core {
         if d.server_coverpage {
             let name = d.coverpage_name.as_str();
             let ok = !name.is_empty() && !name.contains('/') && !name.starts_with('.');
-            let path = self.data_dir.join("coverpages").join(name);
-            return match std::fs::read_to_string(&path) {
-                Ok(t) if ok => Ok(Some(t)),
-                _ => Err(invalid("coverpage_name", format!("the server has no common cover page `{name}`"))),
-            };
+            let dir = self.data_dir.join("coverpages");
+            // `classic` finds classic.svg; `notice.txt` is taken as named.
+            let found = [name.to_string(), format!("{name}.svg"), format!("{name}.txt")]
+                .iter()
+                .find_map(|n| if ok { std::fs::read_to_string(dir.join(n)).ok() } else { None });
+            return found
+                .map(Some)
+                .ok_or_else(|| invalid("coverpage_name", format!("the server has no common cover page `{name}`")));
         }
         let bytes = personal.ok_or_else(|| {
             invalid("coverpage", "a personal cover page must be uploaded as the multipart part `coverpage`")
         })?;
         let text = std::str::from_utf8(bytes).map_err(|_| {
-            Problem::new(ProblemType::UnsupportedFormat, "a personal cover page must be a UTF-8 text template")
+            Problem::new(ProblemType::UnsupportedFormat, "a personal cover page must be an SVG or UTF-8 text template")
                 .with_field("coverpage")
         })?;
         Ok(Some(text.to_string()))

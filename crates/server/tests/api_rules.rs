@@ -60,7 +60,13 @@ async fn bad_input_is_answered_with_problems_and_the_server_keeps_serving() {
     let admin = f.admin.clone();
     let cases: Vec<(&str, serde_json::Value, Vec<u8>, u16, &str)> = vec![
         ("empty file", json!({"fax_number": "100"}), vec![], 422, "bad-document"),
-        ("unknown format", json!({"fax_number": "100"}), b"%PDF-1.4\n%...".to_vec(), 415, "unsupported-format"),
+        (
+            "unknown format",
+            json!({"fax_number": "100"}),
+            b"\x7fELF\x02\x01\x01\0\xff\xfe".to_vec(),
+            415,
+            "unsupported-format",
+        ),
         ("no recipient", json!({"sender_name": "x"}), b"text".to_vec(), 422, "invalid-value"),
         ("bad number", json!({"fax_number": "call me"}), b"text".to_vec(), 422, "invalid-value"),
         (
@@ -86,8 +92,12 @@ async fn bad_input_is_answered_with_problems_and_the_server_keeps_serving() {
         assert_eq!(v["type"], format!("urn:ferrofax:problem:{kind}"), "{what}: {v}");
         assert!(!v["detail"].as_str().unwrap().is_empty(), "{what}");
     }
-    let (_, v) = f.submit_as(&admin, json!({"fax_number": "100"}), b"%PDF-1.4".to_vec(), "d").await;
+    let (s, v) = f.submit_as(&admin, json!({"fax_number": "100"}), b"PK\x03\x04\x14\0".to_vec(), "d").await;
+    assert_eq!(s, 415, "{v}");
     assert!(v["detail"].as_str().unwrap().contains("plain UTF-8 text"), "415 names the accepted formats: {v}");
+    let (s, v) = f.submit_as(&admin, json!({"fax_number": "100"}), b"%PDF-1.4".to_vec(), "d").await;
+    assert_eq!((s, v["type"].as_str().unwrap()), (422, "urn:ferrofax:problem:bad-document"), "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("PDF"), "{v}");
 
     let settings: Vec<(serde_json::Value, u16, &str)> = vec![
         (json!({"retries": -1}), 422, "retries"),

@@ -1,0 +1,129 @@
+//! Grey to black and white. Line art and text are thresholded (crisp edges, few bytes after
+//! MMR); photographs are dithered by error diffusion so that grey survives on a fax. In
+//! `Auto`, the choice is made per 32 × 32 tile from how much of the tile is mid-grey, so a
+//! letter with a photograph in it keeps sharp text and a dithered picture.
+
+use ferrofax_image::Bitmap;
+
+use crate::page::GreyPage;
+
+/// How grey becomes black and white.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Halftone {
+    /// Per region: thresholded line art, dithered photographs.
+    #[default]
+    Auto,
+    /// Everything thresholded.
+    Threshold,
+    /// Everything dithered.
+    Dither,
+}
+
+/// Grey levels darker than this become black when thresholding. A little above the middle,
+/// as fax machines do, so that thin anti-aliased strokes survive.
+const THRESHOLD: i16 = 160;
+const TILE: u32 = 32;
+
+/// Black and white version of a grey page.
+pub fn to_bilevel(grey: &GreyPage, mode: Halftone) -> Bitmap {
+    let (w, h) = (grey.width, grey.height);
+    let tiles_x = w.div_ceil(TILE);
+    let photo: Vec<bool> = match mode {
+        Halftone::Threshold => vec![false; (tiles_x * h.div_ceil(TILE)) as usize],
+        Halftone::Dither => vec![true; (tiles_x * h.div_ceil(TILE)) as usize],
+        Halftone::Auto => photo_tiles(grey),
+    };
+    let mut out = Bitmap::new(w, h);
+    // Floyd–Steinberg with two rows of error, serpentine-free for speed.
+    let mut err_this = vec![0i16; w as usize + 2];
+    let mut err_next = vec![0i16; w as usize + 2];
+    for y in 0..h {
+        let row = grey.row(y);
+        let tile_row = (y / TILE) * tiles_x;
+        let out_row = out.row_mut(y);
+        for x in 0..w as usize {
+            let i = x + 1;
+            if !photo[(tile_row + x as u32 / TILE) as usize] {
+                if (row[x] as i16) < THRESHOLD {
+                    out_row[x / 8] |= 0x80 >> (x % 8);
+                }
+                continue;
+            }
+            let v = row[x] as i16 + ((err_this[i] + 8) >> 4);
+            let (black, e) = if v < 128 { (true, v) } else { (false, v - 255) };
+            if black {
+                out_row[x / 8] |= 0x80 >> (x % 8);
+            }
+            err_this[i + 1] += e * 7;
+            err_next[i - 1] += e * 3;
+            err_next[i] += e * 5;
+            err_next[i + 1] += e;
+        }
+        std::mem::swap(&mut err_this, &mut err_next);
+        err_next.iter_mut().for_each(|e| *e = 0);
+    }
+    out
+}
+
+/// Tiles that look photographic: a large share of their pixels are mid-grey.
+fn photo_tiles(grey: &GreyPage) -> Vec<bool> {
+    let (w, h) = (grey.width, grey.height);
+    let (tx, ty) = (w.div_ceil(TILE), h.div_ceil(TILE));
+    let mut mid = vec![0u32; (tx * ty) as usize];
+    for y in 0..h {
+        let base = (y / TILE) * tx;
+        for (x, &p) in grey.row(y).iter().enumerate() {
+            if (48..=208).contains(&p) {
+                mid[(base + x as u32 / TILE) as usize] += 1;
+            }
+        }
+    }
+    mid.iter().map(|&m| m * 100 > TILE * TILE * 30).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gradient(w: u32, h: u32) -> GreyPage {
+        let pixels = (0..h).flat_map(|_| (0..w).map(move |x| (x * 255 / (w - 1)) as u8)).collect();
+        GreyPage { width: w, height: h, pixels }
+    }
+
+    #[test]
+    fn dithering_keeps_the_grey_level() {
+        let g = gradient(256, 64);
+        let b = to_bilevel(&g, Halftone::Auto);
+        // The left quarter is dark, the right quarter light, the middle about half black.
+        let share = |x0: u32, x1: u32| {
+            let n: u32 = (0..64).map(|y| (x0..x1).filter(|&x| b.get(x, y)).count() as u32).sum();
+            n as f64 / (64 * (x1 - x0)) as f64
+        };
+        assert!(share(0, 32) > 0.85, "{}", share(0, 32));
+        assert!((share(112, 144) - 0.5).abs() < 0.1, "{}", share(112, 144));
+        assert!(share(224, 256) < 0.15, "{}", share(224, 256));
+    }
+
+    #[test]
+    fn line_art_is_thresholded_exactly() {
+        let mut g = GreyPage::white(100, 100);
+        for x in 10..90 {
+            g.pixels[50 * 100 + x] = 0;
+            g.pixels[51 * 100 + x] = 150; // an anti-aliased edge: dark enough to keep
+            g.pixels[52 * 100 + x] = 200; // too light
+        }
+        let b = to_bilevel(&g, Halftone::Auto);
+        assert_eq!(b.black_pixels(), 160);
+        assert!(b.get(10, 51) && !b.get(10, 52));
+        assert_eq!(to_bilevel(&gradient(64, 8), Halftone::Threshold).black_pixels(), 8 * 40);
+    }
+
+    #[test]
+    fn flat_half_grey_is_half_black() {
+        let g = GreyPage { width: 200, height: 200, pixels: vec![127; 40000] };
+        let b = to_bilevel(&g, Halftone::Auto);
+        let n: usize = (20..180).map(|y| (20..180).filter(|&x| b.get(x, y)).count()).sum();
+        let share = n as f64 / (160.0 * 160.0);
+        assert!((share - 0.5).abs() < 0.03, "{share}");
+    }
+}

@@ -1,0 +1,93 @@
+//! Pictures (PNG, JPEG, GIF, BMP, WebP, colour or grey TIFF) through the `image` crate: size
+//! checked from the header before any pixel is decoded, EXIF orientation applied, transparency
+//! laid on white, and the picture fitted to the page.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
+
+use crate::page::{GreyPage, PageSetup, Placement, place};
+use crate::{RenderError, RenderLimits};
+
+/// A picture as one fax page (grey, before halftoning).
+pub fn render_picture(bytes: &[u8], setup: &PageSetup, limits: &RenderLimits) -> Result<GreyPage, RenderError> {
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| RenderError::BadDocument(format!("the picture cannot be read: {e}")))?;
+    let kind = reader.format().map(|f| format!("{f:?}").to_uppercase()).unwrap_or_else(|| "picture".into());
+    let (w, h) =
+        reader.into_dimensions().map_err(|e| RenderError::BadDocument(format!("the {kind} is damaged: {e}")))?;
+    let pixels = w as u64 * h as u64;
+    if pixels > limits.max_image_pixels {
+        return Err(RenderError::Limit(format!(
+            "the {kind} is {w} × {h} pixels ({:.1} megapixels); the configured limit is {:.1} megapixels",
+            pixels as f64 / 1e6,
+            limits.max_image_pixels as f64 / 1e6
+        )));
+    }
+    let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().expect("read once already");
+    let mut image_limits = Limits::default();
+    image_limits.max_alloc = Some(pixels * 8 + (64 << 20));
+    reader.limits(image_limits);
+    let mut decoder =
+        reader.into_decoder().map_err(|e| RenderError::BadDocument(format!("the {kind} is damaged: {e}")))?;
+    let orientation = decoder.orientation().ok();
+    let mut picture = DynamicImage::from_decoder(decoder)
+        .map_err(|e| RenderError::BadDocument(format!("the {kind} is damaged or truncated: {e}")))?;
+    if let Some(o) = orientation {
+        picture.apply_orientation(o);
+    }
+    let grey = grey_on_white(&picture);
+    // Pictures carry no trustworthy size: they are fitted to the page inside 10 mm margins.
+    let how = Placement { margin_mm: 10.0, enlarge: true, centre_vertically: true };
+    let (wi, hi) = (grey.width as f64 / 100.0, grey.height as f64 / 100.0);
+    Ok(place(&grey, wi, hi, setup, &how))
+}
+
+/// Luminance (Rec. 601) with any transparency composited over white paper.
+fn grey_on_white(picture: &DynamicImage) -> GreyPage {
+    let rgba = picture.to_rgba8();
+    let pixels = rgba
+        .pixels()
+        .map(|p| {
+            let [r, g, b, a] = p.0;
+            let y = (299 * r as u32 + 587 * g as u32 + 114 * b as u32) / 1000;
+            ((y * a as u32 + 255 * (255 - a as u32)) / 255) as u8
+        })
+        .collect();
+    GreyPage { width: rgba.width(), height: rgba.height(), pixels }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32, f: impl Fn(u32, u32) -> [u8; 4]) -> Vec<u8> {
+        let img = image::RgbaImage::from_fn(w, h, |x, y| image::Rgba(f(x, y)));
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+        out
+    }
+
+    #[test]
+    fn transparent_pixels_are_paper_and_the_picture_fills_the_page() {
+        // Left half opaque black, right half transparent black.
+        let bytes = png(200, 300, |x, _| [0, 0, 0, if x < 100 { 255 } else { 0 }]);
+        let page = render_picture(&bytes, &PageSetup::default(), &RenderLimits::default()).unwrap();
+        assert_eq!((page.width, page.height), (1728, 2292));
+        let dark = page.pixels.iter().filter(|&&p| p < 128).count() as f64;
+        let total = 1728.0 * 2292.0;
+        assert!(dark / total > 0.25 && dark / total < 0.5, "{}", dark / total);
+    }
+
+    #[test]
+    fn oversized_and_truncated_pictures_are_refused() {
+        let limits = RenderLimits { max_image_pixels: 1000, ..Default::default() };
+        let bytes = png(100, 100, |_, _| [255; 4]);
+        let e = render_picture(&bytes, &PageSetup::default(), &limits).unwrap_err();
+        assert!(matches!(e, RenderError::Limit(_)), "{e}");
+        let cut = &bytes[..bytes.len() / 2];
+        let e = render_picture(cut, &PageSetup::default(), &RenderLimits::default()).unwrap_err();
+        assert!(e.to_string().contains("PNG"), "{e}");
+    }
+}
