@@ -43,6 +43,14 @@ pub enum JobAction {
     Delete {
         id: i64,
     },
+    /// Save one page of what a job sends: PNG preview when OUTPUT ends in .png, else TIFF.
+    Page {
+        id: i64,
+        /// The page, from 1 (a cover page is page 1).
+        n: u32,
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -115,6 +123,14 @@ pub fn show(j: &JobView) {
 pub async fn job(s: &FaxServer, action: JobAction, as_json: bool) -> anyhow::Result<i32> {
     let (id, cmd) = match action {
         JobAction::Show { id } => (id, None),
+        JobAction::Page { id, n, output } => {
+            let j = s.job(id).await?;
+            let png = output.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
+            let bytes = if png { j.page_png(n).await? } else { j.page(n).await? };
+            std::fs::write(&output, bytes)?;
+            eprintln!("page {n} of job {id} saved to {}", output.display());
+            return Ok(0);
+        }
         JobAction::Pause { id } => (id, Some(JobCommand::Pause)),
         JobAction::Resume { id } => (id, Some(JobCommand::Resume)),
         JobAction::Cancel { id } => (id, Some(JobCommand::Cancel)),

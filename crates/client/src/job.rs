@@ -55,4 +55,11 @@ impl FaxJob {
         let resp = check(self.server.request(Method::GET, &path)?.send().await?).await?;
         Ok(resp.bytes().await?.to_vec())
     }
+
+    /// Page `n` (1-based) as a PNG preview with square pixels.
+    pub async fn page_png(&self, n: u32) -> Result<Vec<u8>> {
+        let path = format!("/v1/jobs/{}/pages/{n}.png", self.view.job_id);
+        let resp = check(self.server.request(Method::GET, &path)?.send().await?).await?;
+        Ok(resp.bytes().await?.to_vec())
+    }
 }

@@ -1,7 +1,8 @@
 //! Grey to black and white. Line art and text are thresholded (crisp edges, few bytes after
 //! MMR); photographs are dithered by error diffusion so that grey survives on a fax. In
-//! `Auto`, the choice is made per 32 × 32 tile from how much of the tile is mid-grey, so a
-//! letter with a photograph in it keeps sharp text and a dithered picture.
+//! `Auto`, the choice is made per 32 × 32 tile from how much of the tile is mid-grey (grown by
+//! two tiles around each photographic region), so a letter with a photograph in it keeps sharp
+//! text and a dithered picture.
 
 use ferrofax_image::Bitmap;
 
@@ -78,7 +79,21 @@ fn photo_tiles(grey: &GreyPage) -> Vec<bool> {
             }
         }
     }
-    mid.iter().map(|&m| m * 100 > TILE * TILE * 30).collect()
+    let photo: Vec<bool> = mid.iter().map(|&m| m * 100 > TILE * TILE * 30).collect();
+    // Grown by two tiles, so that a photograph's dark or light edges and a grey shape's
+    // outline are dithered with it instead of turning into black or white blocks.
+    let (tx, ty) = (tx as i64, ty as i64);
+    (0..ty)
+        .flat_map(|y| (0..tx).map(move |x| (x, y)))
+        .map(|(x, y)| {
+            (-2..=2).any(|dy| {
+                (-2..=2).any(|dx| {
+                    let (nx, ny) = (x + dx, y + dy);
+                    nx >= 0 && ny >= 0 && nx < tx && ny < ty && photo[(ny * tx + nx) as usize]
+                })
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -363,6 +363,21 @@ impl Core {
         tokio::task::spawn_blocking(move || docs.page_file(&dir, k)).await.map_err(internal)?.map_err(internal)
     }
 
+    /// Page `n` (1-based) of a job as a PNG preview (square pixels, 1 bit).
+    pub async fn page_png(&self, caller: &Caller, id: i64, n: u32) -> ApiResult<Vec<u8>> {
+        let row = self.job_for(caller, id).await?;
+        if n == 0 || n > row.page_count {
+            return Err(not_found(&format!("page {n} of job {id} (it has {} pages)", row.page_count)));
+        }
+        let page = self.job_page(&row, n).await?;
+        tokio::task::spawn_blocking(move || {
+            let bitmap = page.decode(n).map_err(internal)?;
+            Ok(ferrofax_render::preview::page_png(&bitmap, page.resolution))
+        })
+        .await
+        .map_err(internal)?
+    }
+
     /// Where page `n` (1-based) of what a job sends is kept: the cover page comes first.
     pub async fn page_location(&self, row: &JobRow, mut n: u32) -> ApiResult<(String, u32)> {
         let mut doc_id = row.document_id;

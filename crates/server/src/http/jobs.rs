@@ -157,14 +157,31 @@ pub async fn attempts(
     Ok(Json(core.attempts(&caller, id).await?))
 }
 
-/// Page `n` (1-based) of a job's document, as a single-page TIFF.
+/// Page `n` (1-based) of a job's document: `…/pages/3` (or `3.tif`) is the single-page TIFF
+/// as stored, `…/pages/3.png` a PNG preview with square pixels.
 #[utoipa::path(get, path = "/v1/jobs/{id}/pages/{n}", tag = "jobs",
-    responses((status = 200, content_type = "image/tiff", body = Vec<u8>), (status = 404, body = Problem)))]
+    params(("id" = i64, Path, description = "job id"), ("n" = String, Path, description = "page number from 1, optionally with .tif or .png")),
+    responses((status = 200, content_type = "image/tiff", body = Vec<u8>), (status = 200, content_type = "image/png", body = Vec<u8>), (status = 404, body = Problem)))]
 pub async fn page(
     State(core): State<AppState>,
     caller: Caller,
-    Path((id, n)): Path<(i64, u32)>,
+    Path((id, n)): Path<(i64, String)>,
 ) -> HttpResult<impl IntoResponse> {
-    let bytes = core.page(&caller, id, n).await?;
+    let (number, png) = match (n.strip_suffix(".png"), n.strip_suffix(".tif")) {
+        (Some(num), _) => (num, true),
+        (None, Some(num)) => (num, false),
+        (None, None) => (n.as_str(), false),
+    };
+    let number: u32 = number.parse().map_err(|_| {
+        Problem::new(
+            ProblemType::NotFound,
+            format!("`{n}` is not a page: pages are numbers from 1, like `1`, `1.tif` or `1.png`"),
+        )
+    })?;
+    if png {
+        let bytes = core.page_png(&caller, id, number).await?;
+        return Ok(([(header::CONTENT_TYPE, "image/png")], bytes));
+    }
+    let bytes = core.page(&caller, id, number).await?;
     Ok(([(header::CONTENT_TYPE, "image/tiff")], bytes))
 }
