@@ -150,4 +150,34 @@ fn fresh_faxd_sends_tiff_and_text_to_100_and_they_arrive() {
         all.as_array().unwrap().iter().filter(|j| j["type"] == "send" && j["queue_status"] == "completed").count(),
         2
     );
+
+    // A PDF (converted by faxd's worker process) with the shipped "classic" cover page, and a
+    // PNG preview of the cover.
+    let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../render/tests/data/letter.pdf");
+    let out = fax(
+        &data,
+        &[
+            "send",
+            pdf.to_str().unwrap(),
+            "--to",
+            "100",
+            "--cover",
+            "classic",
+            "--cover-subject",
+            "Refill",
+            "--wait",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let jobs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(jobs[0]["queue_status"], "completed", "{jobs}");
+    assert_eq!(jobs[0]["page_count"], 2, "cover + letter: {jobs}");
+    let preview = tmp.path().join("cover.png");
+    let id = jobs[0]["job_id"].to_string();
+    let out = fax(&data, &["job", "page", &id, "1", "-o", preview.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let png = peer(Command::new("pngtopnm").arg(&preview));
+    let (pw, _, _) = pbm_raster(&png.stdout);
+    assert_eq!(pw, 1728);
 }

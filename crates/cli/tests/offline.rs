@@ -50,3 +50,72 @@ fn tiff_info_reports_pages_and_damage() {
     let out = fax(&["tiff", "info", "/nonexistent.tif"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("reading /nonexistent.tif"));
 }
+
+/// A peer tool's output; a missing tool fails the test (CI installs them).
+fn peer(cmd: &mut Command) -> std::process::Output {
+    let name = format!("{cmd:?}");
+    let out = cmd.output().unwrap_or_else(|e| panic!("{name}: {e} (install netpbm, libtiff-tools, ghostscript)"));
+    assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+#[test]
+fn convert_joins_documents_into_one_fax_tiff_libtiff_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../render/tests/data");
+    let ps = dir.path().join("two.ps");
+    std::fs::write(&ps, "%!PS\n/Helvetica findfont 20 scalefont setfont\n72 700 moveto (one) show showpage\n72 700 moveto (two) show showpage\n").unwrap();
+    let text = dir.path().join("note.txt");
+    std::fs::write(&text, "A note\x0cand its second page\n").unwrap();
+    for (coding, res, paper, rows, name) in
+        [("mmr", "fine", "a4", 2292, "CCITT Group 4"), ("mr", "standard", "letter", 1078, "CCITT Group 3")]
+    {
+        let out_tif = dir.path().join(format!("out-{coding}.tif"));
+        let out = fax(&[
+            "convert",
+            data.join("letter.pdf").to_str().unwrap(),
+            ps.to_str().unwrap(),
+            data.join("photo.jpg").to_str().unwrap(),
+            text.to_str().unwrap(),
+            "-o",
+            out_tif.to_str().unwrap(),
+            "--coding",
+            coding,
+            "--resolution",
+            res,
+            "--paper",
+            paper,
+        ]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let info = peer(Command::new("tiffinfo").arg("-D").arg(&out_tif));
+        assert!(info.stderr.is_empty(), "libtiff complains: {}", String::from_utf8_lossy(&info.stderr));
+        let info = String::from_utf8_lossy(&info.stdout);
+        assert_eq!(info.matches("TIFF Directory").count(), 6, "1 PDF + 2 PS + 1 photo + 2 text pages: {info}");
+        assert!(info.contains(name), "{info}");
+        assert_eq!(info.matches(&format!("Image Width: 1728 Image Length: {rows}")).count(), 6, "{info}");
+
+        let png = dir.path().join("p3.png");
+        let out = fax(&["tiff", "render", out_tif.to_str().unwrap(), "--page", "3", "-o", png.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let pnm = peer(Command::new("pngtopnm").arg(&png));
+        assert!(pnm.stdout.starts_with(b"P4\n1728 "), "a 1-bit page 1728 wide");
+    }
+    let out =
+        fax(&["tiff", "render", dir.path().join("out-mmr.tif").to_str().unwrap(), "--page", "9", "-o", "/dev/null"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no page 9"));
+}
+
+#[test]
+fn cover_render_fills_a_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("c.png");
+    let out = fax(&["cover", "render", "modern", "--field", "recipient_name=Ann", "-o", png.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(peer(Command::new("pngtopnm").arg(&png)).stdout.starts_with(b"P4\n1728 2386\n"));
+    let out = fax(&["cover", "render", "modern", "--field", "colour=red", "-o", png.to_str().unwrap()]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("`colour`"));
+    let svg = dir.path().join("mine.svg");
+    std::fs::write(&svg, r#"<svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm" viewBox="0 0 210 297"><text x="20" y="40" font-size="12">{nickname}</text></svg>"#).unwrap();
+    let out = fax(&["cover", "render", svg.to_str().unwrap(), "-o", png.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`{nickname}`"), "{}", String::from_utf8_lossy(&out.stderr));
+}

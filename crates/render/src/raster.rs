@@ -17,6 +17,11 @@ pub fn render_picture(bytes: &[u8], setup: &PageSetup, limits: &RenderLimits) ->
     let kind = reader.format().map(|f| format!("{f:?}").to_uppercase()).unwrap_or_else(|| "picture".into());
     let (w, h) =
         reader.into_dimensions().map_err(|e| RenderError::BadDocument(format!("the {kind} is damaged: {e}")))?;
+    if kind == "JPEG" && !jpeg_is_complete(bytes) {
+        return Err(RenderError::BadDocument(
+            "the JPEG is truncated: its picture data ends before the end-of-image marker".into(),
+        ));
+    }
     let pixels = w as u64 * h as u64;
     if pixels > limits.max_image_pixels {
         return Err(RenderError::Limit(format!(
@@ -42,6 +47,18 @@ pub fn render_picture(bytes: &[u8], setup: &PageSetup, limits: &RenderLimits) ->
     let how = Placement { margin_mm: 10.0, enlarge: true, centre_vertically: true };
     let (wi, hi) = (grey.width as f64 / 100.0, grey.height as f64 / 100.0);
     Ok(place(&grey, wi, hi, setup, &how))
+}
+
+/// Whether a JPEG's last scan is followed by its end-of-image marker (FF D9). Decoders fill a
+/// cut-off picture with grey silently; a fax of half a photograph should be refused instead.
+/// Inside scan data FF is always followed by 00 or a restart marker, so the search is safe.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let last = |marker: u8| bytes.windows(2).rposition(|w| w[0] == 0xff && w[1] == marker);
+    match (last(0xda), last(0xd9)) {
+        (Some(scan), Some(end)) => end > scan,
+        (None, _) => true, // no scan at all: the decoder will say what is wrong
+        (Some(_), None) => false,
+    }
 }
 
 /// Luminance (Rec. 601) with any transparency composited over white paper.
