@@ -34,6 +34,9 @@ struct PageInfo {
     y_dpi: f64,
     coding: String,
     decodes: bool,
+    /// Lines that did not decode (a fax receiver prints the line above instead).
+    bad_lines: u32,
+    longest_bad_run: u32,
     problem: Option<String>,
 }
 
@@ -50,6 +53,7 @@ pub fn tiff(action: TiffAction, as_json: bool) -> anyhow::Result<i32> {
         .enumerate()
         .map(|(i, p)| {
             let decoded = t.decode_page(i);
+            let report = t.decode_page_lines(i).map(|(_, r)| r).unwrap_or_default();
             PageInfo {
                 page: i + 1,
                 width: p.width,
@@ -62,7 +66,9 @@ pub fn tiff(action: TiffAction, as_json: bool) -> anyhow::Result<i32> {
                     32773 => "PackBits".into(),
                     _ => p.coding().map(|c| c.name().to_string()).unwrap_or_default(),
                 },
-                decodes: decoded.is_ok(),
+                decodes: decoded.is_ok() && report.bad_lines == 0,
+                bad_lines: report.bad_lines,
+                longest_bad_run: report.longest_bad_run,
                 problem: decoded.err().map(|e| e.to_string()),
             }
         })
@@ -99,11 +105,14 @@ pub fn tiff(action: TiffAction, as_json: bool) -> anyhow::Result<i32> {
                     format!("{}×{}", p.width, p.height),
                     format!("{:.0}×{:.0}", p.x_dpi, p.y_dpi),
                     p.coding.clone(),
-                    p.problem.clone().unwrap_or_else(|| "ok".into()),
+                    p.bad_lines.to_string(),
+                    p.problem
+                        .clone()
+                        .unwrap_or_else(|| if p.bad_lines > 0 { "damaged lines".into() } else { "ok".into() }),
                 ]
             })
             .collect();
-        table(&["PAGE", "PIXELS", "DPI", "CODING", "DATA"], rows);
+        table(&["PAGE", "PIXELS", "DPI", "CODING", "BAD LINES", "DATA"], rows);
     }
     Ok(if bad == 0 { 0 } else { 3 })
 }

@@ -47,6 +47,20 @@ fn tiff_info_reports_pages_and_damage() {
     let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "damage is reported: {text}");
     assert!(text.contains("damaged") || text.contains("TIFF"), "{text}");
+    // Bytes flipped inside the first page's lines: counted as bad lines, the rest decodes.
+    let mut hit = bytes.clone();
+    let at = bytes.len() / 4;
+    for b in &mut hit[at..at + 4] {
+        *b ^= 0xa5;
+    }
+    let damaged = dir.path().join("hit.tif");
+    std::fs::write(&damaged, &hit).unwrap();
+    let out = fax(&["tiff", "info", "--json", damaged.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let bad: u64 = info["pages"].as_array().unwrap().iter().map(|p| p["bad_lines"].as_u64().unwrap()).sum();
+    assert!((1..=5).contains(&bad), "a few bad lines: {info}");
+
     let out = fax(&["tiff", "info", "/nonexistent.tif"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("reading /nonexistent.tif"));
 }

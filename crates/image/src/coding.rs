@@ -100,6 +100,36 @@ impl CodedPage {
     }
 }
 
+impl CodedPage {
+    /// Decodes the page as a fax receiver does: damaged lines (MH, MR) are replaced by the
+    /// line above and counted; MMR, having no EOLs to resynchronise at, counts every line from
+    /// the damage on as bad.
+    pub fn decode_lines(&self) -> (Bitmap, crate::LineReport) {
+        match self.coding {
+            Coding::Mh | Coding::Mr => crate::decode_t4(&self.data, self.width, self.height, self.coding == Coding::Mr),
+            Coding::Mmr => {
+                let mut sink = RowSink::new(self.width, self.height);
+                if self.width > 0 && self.height > 0 {
+                    let settings = hayro_ccitt::DecodeSettings {
+                        columns: self.width,
+                        rows: self.height,
+                        end_of_block: true,
+                        end_of_line: false,
+                        rows_are_byte_aligned: false,
+                        encoding: hayro_ccitt::EncodingMode::Group4,
+                        strict: false,
+                    };
+                    let mut ctx = hayro_ccitt::DecoderContext::new(settings);
+                    let _ = hayro_ccitt::decode(&self.data, &mut sink, &mut ctx);
+                }
+                let missing = self.height - sink.y.min(self.height);
+                let report = crate::LineReport { lines: self.height, bad_lines: missing, longest_bad_run: missing };
+                (sink.bitmap, report)
+            }
+        }
+    }
+}
+
 /// Collects decoded rows into a bitmap.
 pub(crate) struct RowSink {
     bitmap: Bitmap,

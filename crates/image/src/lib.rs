@@ -11,6 +11,7 @@ pub mod geometry;
 pub mod metadata;
 pub mod mmr;
 pub mod t4;
+pub mod t4_decode;
 #[cfg(test)]
 mod test_pages;
 pub mod tiff_read;
@@ -21,6 +22,7 @@ pub use coding::{CodedPage, Coding};
 pub use geometry::{PageWidth, Resolution};
 pub use metadata::FaxMetadata;
 pub use t4::T4Options;
+pub use t4_decode::{LineReport, decode_t4};
 pub use tiff_read::{FaxTiff, ReadLimits, read_tiff};
 pub use tiff_write::write_tiff;
 

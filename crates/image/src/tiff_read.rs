@@ -191,6 +191,18 @@ impl FaxTiff<'_> {
 
     /// Decodes page `index` (0-based) to a bitmap.
     pub fn decode_page(&self, index: usize) -> Result<Bitmap, ImageError> {
+        self.decode_strips(index, None)
+    }
+
+    /// Decodes page `index` as a fax receiver does: damaged MH/MR lines are replaced by the
+    /// line above and counted (see [`CodedPage::decode_lines`]).
+    pub fn decode_page_lines(&self, index: usize) -> Result<(Bitmap, crate::LineReport), ImageError> {
+        let mut report = crate::LineReport::default();
+        let bitmap = self.decode_strips(index, Some(&mut report))?;
+        Ok((bitmap, report))
+    }
+
+    fn decode_strips(&self, index: usize, mut lines: Option<&mut crate::LineReport>) -> Result<Bitmap, ImageError> {
         let p = &self.pages[index];
         let n = index as u32 + 1;
         let mut out = Bitmap::new(p.width, p.height);
@@ -214,20 +226,33 @@ impl FaxTiff<'_> {
                     n,
                 )?,
                 2 => decode_rle(&data, p.width, rows, n)?,
-                _ => CodedPage {
-                    width: p.width,
-                    height: rows,
-                    resolution: p.resolution(),
-                    coding: p.coding().expect("CCITT compression"),
-                    byte_aligned_eols: p.t4_options & 4 != 0,
-                    data,
+                _ => {
+                    let coded = CodedPage {
+                        width: p.width,
+                        height: rows,
+                        resolution: p.resolution(),
+                        coding: p.coding().expect("CCITT compression"),
+                        byte_aligned_eols: p.t4_options & 4 != 0,
+                        data,
+                    };
+                    match lines.as_deref_mut() {
+                        None => coded.decode(n)?,
+                        Some(total) => {
+                            let (strip, r) = coded.decode_lines();
+                            total.bad_lines += r.bad_lines;
+                            total.longest_bad_run = total.longest_bad_run.max(r.longest_bad_run);
+                            strip
+                        }
+                    }
                 }
-                .decode(n)?,
             };
             for y in 0..rows {
                 out.row_mut(y0 + y).copy_from_slice(strip.row(y));
             }
             y0 += rows;
+        }
+        if let Some(total) = lines {
+            total.lines = p.height;
         }
         if y0 < p.height {
             return Err(ImageError::Corrupt { page: n, reason: format!("its strips hold {y0} of {} lines", p.height) });

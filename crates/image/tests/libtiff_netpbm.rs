@@ -155,6 +155,9 @@ fn we_decode_netpbm_g3_to_its_pixels() {
             data: g3,
         };
         assert!(coded.decode(1).unwrap() == page, "{name}: pbmtog3's G3 decodes to other pixels");
+        let (lines, report) = coded.decode_lines();
+        assert_eq!(report.bad_lines, 0, "{name}: the line decoder finds bad lines in pbmtog3's G3");
+        assert!(lines == page, "{name}: the line decoder decodes pbmtog3's G3 to other pixels");
     }
 }
 
@@ -191,5 +194,9 @@ fn we_decode_ghostscript_g3_2d_and_g4_as_libtiff_does() {
         let libtiff = from_pbm(&run(Command::new("tifftopnm").arg(&out), None).stdout);
         assert!(ours.black_pixels() > 10_000, "{device}: the page has ink");
         assert!(ours == libtiff, "{device}: our decoding differs from libtiff's");
+        let tiff = ferrofax_image::read_tiff(&bytes, Default::default()).unwrap();
+        let (lines, report) = tiff.coded_page(0).unwrap().decode_lines();
+        assert_eq!(report.bad_lines, 0, "{device}: the line decoder finds bad lines");
+        assert!(lines == libtiff, "{device}: the line decoder differs from libtiff");
     }
 }
