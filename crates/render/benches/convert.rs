@@ -92,12 +92,20 @@ fn main() {
         ours_total += ours(&bytes, 1).1;
         gs_total += ghostscript(&letter, &out, 1);
     }
-    println!("{:<34} {:>6} {:>12.1} {:>12.1}", "letter with greys (PDF), 20 docs", 20, 20.0 / ours_total, 20.0 / gs_total);
+    println!(
+        "{:<34} {:>6} {:>12.1} {:>12.1}",
+        "letter with greys (PDF), 20 docs",
+        20,
+        20.0 / ours_total,
+        20.0 / gs_total
+    );
 
     // PostScript: ferrofax runs Ghostscript itself (grey pages) and halftones and codes them.
     let bytes = std::fs::read(&ps).unwrap();
     let (n, t) = ours(&bytes, 3);
     let g = ghostscript(&ps, &out, 3);
     println!("{:<34} {:>6} {:>12.1} {:>12.1}", "40-page typed report (PostScript)", n, n as f64 / t, n as f64 / g);
-    println!("ours: one thread, page rendered, halftoned and MMR-coded in memory; gs: one process per document, writing a G4 TIFF.");
+    println!(
+        "ours: one thread, page rendered, halftoned and MMR-coded in memory; gs: one process per document, writing a G4 TIFF."
+    );
 }

@@ -35,35 +35,58 @@ pub fn to_bilevel(grey: &GreyPage, mode: Halftone) -> Bitmap {
         Halftone::Auto => photo_tiles(grey),
     };
     let mut out = Bitmap::new(w, h);
-    // Floyd–Steinberg with two rows of error, serpentine-free for speed.
+    // Floyd–Steinberg, left to right, errors kept in sixteenths for this row and the next.
     let mut err_this = vec![0i16; w as usize + 2];
     let mut err_next = vec![0i16; w as usize + 2];
     for y in 0..h {
         let row = grey.row(y);
-        let tile_row = (y / TILE) * tiles_x;
+        let tiles = &photo[((y / TILE) * tiles_x) as usize..][..tiles_x as usize];
         let out_row = out.row_mut(y);
-        for x in 0..w as usize {
-            let i = x + 1;
-            if !photo[(tile_row + x as u32 / TILE) as usize] {
-                if (row[x] as i16) < THRESHOLD {
-                    out_row[x / 8] |= 0x80 >> (x % 8);
-                }
-                continue;
+        let mut any_photo = false;
+        for (t, &is_photo) in tiles.iter().enumerate() {
+            let x0 = t * TILE as usize;
+            let x1 = (x0 + TILE as usize).min(w as usize);
+            if is_photo {
+                any_photo = true;
+                diffuse(&row[x0..x1], x0, out_row, &mut err_this, &mut err_next);
+            } else {
+                threshold(&row[x0..x1], x0, out_row);
             }
-            let v = row[x] as i16 + ((err_this[i] + 8) >> 4);
-            let (black, e) = if v < 128 { (true, v) } else { (false, v - 255) };
-            if black {
-                out_row[x / 8] |= 0x80 >> (x % 8);
-            }
-            err_this[i + 1] += e * 7;
-            err_next[i - 1] += e * 3;
-            err_next[i] += e * 5;
-            err_next[i + 1] += e;
         }
-        std::mem::swap(&mut err_this, &mut err_next);
-        err_next.iter_mut().for_each(|e| *e = 0);
+        if any_photo {
+            std::mem::swap(&mut err_this, &mut err_next);
+            err_next.fill(0);
+        }
     }
     out
+}
+
+/// Thresholds pixels starting at `x0` (a multiple of 8) into the packed row.
+fn threshold(pixels: &[u8], x0: usize, out_row: &mut [u8]) {
+    for (i, chunk) in pixels.chunks(8).enumerate() {
+        let mut byte = 0u8;
+        for (k, &p) in chunk.iter().enumerate() {
+            byte |= u8::from((p as i16) < THRESHOLD) << (7 - k);
+        }
+        out_row[x0 / 8 + i] = byte;
+    }
+}
+
+/// Error-diffuses pixels starting at `x0` into the packed row.
+fn diffuse(pixels: &[u8], x0: usize, out_row: &mut [u8], err_this: &mut [i16], err_next: &mut [i16]) {
+    for (k, &p) in pixels.iter().enumerate() {
+        let x = x0 + k;
+        let i = x + 1;
+        let v = p as i16 + ((err_this[i] + 8) >> 4);
+        let (black, e) = if v < 128 { (true, v) } else { (false, v - 255) };
+        if black {
+            out_row[x / 8] |= 0x80 >> (x % 8);
+        }
+        err_this[i + 1] += e * 7;
+        err_next[i - 1] += e * 3;
+        err_next[i] += e * 5;
+        err_next[i + 1] += e;
+    }
 }
 
 /// Tiles that look photographic: a large share of their pixels are mid-grey.
@@ -72,11 +95,9 @@ fn photo_tiles(grey: &GreyPage) -> Vec<bool> {
     let (tx, ty) = (w.div_ceil(TILE), h.div_ceil(TILE));
     let mut mid = vec![0u32; (tx * ty) as usize];
     for y in 0..h {
-        let base = (y / TILE) * tx;
-        for (x, &p) in grey.row(y).iter().enumerate() {
-            if (48..=208).contains(&p) {
-                mid[(base + x as u32 / TILE) as usize] += 1;
-            }
+        let base = ((y / TILE) * tx) as usize;
+        for (t, chunk) in grey.row(y).chunks(TILE as usize).enumerate() {
+            mid[base + t] += chunk.iter().map(|&p| u32::from(p.wrapping_sub(48) <= 160)).sum::<u32>();
         }
     }
     let photo: Vec<bool> = mid.iter().map(|&m| m * 100 > TILE * TILE * 30).collect();

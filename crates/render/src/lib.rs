@@ -168,7 +168,9 @@ pub fn convert(
     let mut grey_page = |g: GreyPage| emit(RenderedPage::Grey(g));
     match format {
         Format::Pdf => pdf::render_pdf(bytes, &opts.page, limits, &mut grey_page)?,
-        Format::PostScript => postscript::render_postscript(bytes, &opts.page, limits, &mut grey_page)?,
+        Format::PostScript => {
+            postscript::render_postscript(bytes, &opts.page, limits, &mut |b| emit(RenderedPage::Bilevel(b)))?
+        }
         Format::Picture(_) => grey_page(raster::render_picture(bytes, &opts.page, limits)?)?,
         Format::Tiff => tiff::render_tiff(bytes, opts, &mut emit)?,
         Format::Text => {

@@ -98,14 +98,15 @@ fn page_transform((w_pt, h_pt): (f32, f32), setup: &PageSetup) -> Affine {
 }
 
 fn grey_of(pixmap: &Pixmap) -> GreyPage {
-    let pixels = pixmap
-        .data()
-        .iter()
-        .map(|p| {
-            // Premultiplied over an opaque white clear: alpha is 255 everywhere.
-            ((299 * p.r as u32 + 587 * p.g as u32 + 114 * p.b as u32) / 1000) as u8
-        })
-        .collect();
+    // Premultiplied over an opaque white clear: alpha is 255 everywhere.
+    let rgba = pixmap.data_as_u8_slice();
+    let mut pixels = vec![255u8; rgba.len() / 4];
+    for (g, p) in pixels.iter_mut().zip(rgba.chunks_exact(4)) {
+        // Most of a page is paper: white pixels keep the 255 already there.
+        if p[0] & p[1] & p[2] != 255 {
+            *g = ((77 * p[0] as u32 + 150 * p[1] as u32 + 29 * p[2] as u32) >> 8) as u8;
+        }
+    }
     GreyPage { width: pixmap.width() as u32, height: pixmap.height() as u32, pixels }
 }
 

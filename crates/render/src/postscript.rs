@@ -1,6 +1,6 @@
 //! PostScript and EPS through Debian's Ghostscript (`gs`), run as a separate process with
-//! `-dSAFER`: it draws grey pages at the fax resolution on a page exactly one fax line wide,
-//! which are read from its output one by one. Stopped when it runs past the time limit or makes
+//! `-dSAFER`: it draws black-and-white pages (its own halftoning for greys) at the fax
+//! resolution on a page exactly one fax line wide, which are read from its output one by one. Stopped when it runs past the time limit or makes
 //! more pages than allowed. Without Ghostscript installed the error says which package to add.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::page::{GreyPage, PageSetup};
+use ferrofax_image::Bitmap;
+
+use crate::page::PageSetup;
 use crate::{RenderError, RenderLimits};
 
 /// Whether the document is Encapsulated PostScript (one picture, scaled onto the page).
@@ -23,16 +25,16 @@ pub fn render_postscript(
     bytes: &[u8],
     setup: &PageSetup,
     limits: &RenderLimits,
-    page: &mut dyn FnMut(GreyPage) -> Result<(), RenderError>,
+    page: &mut dyn FnMut(Bitmap) -> Result<(), RenderError>,
 ) -> Result<(), RenderError> {
     let width_pt = setup.width() as f64 / setup.x_dpi() * 72.0;
     let height_pt = setup.height() as f64 / setup.y_dpi() * 72.0;
     let mut cmd = Command::new(&limits.ghostscript);
-    cmd.args(["-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-dNOPROMPT", "-sDEVICE=pgmraw"])
+    cmd.args(["-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-dNOPROMPT", "-sDEVICE=pbmraw"])
         .arg(format!("-r{}x{}", setup.resolution.x_dpi(), setup.resolution.y_dpi()))
         .arg(format!("-dDEVICEWIDTHPOINTS={width_pt:.3}"))
         .arg(format!("-dDEVICEHEIGHTPOINTS={height_pt:.3}"))
-        .args(["-dFIXEDMEDIA", "-dTextAlphaBits=4", "-dGraphicsAlphaBits=4"])
+        .arg("-dFIXEDMEDIA")
         .arg(if is_eps(bytes) { "-dEPSFitPage" } else { "-dPSFitPage" })
         .arg(format!("-dLastPage={}", limits.max_pages as u64 + 1))
         .args(["-sOutputFile=-", "-"])
@@ -105,18 +107,18 @@ pub fn render_postscript(
     Ok(())
 }
 
-/// Reads `P5` pages from Ghostscript's output; returns how many there were.
+/// Reads `P4` pages from Ghostscript's output; returns how many there were.
 fn read_pages(
     mut out: impl BufRead,
     setup: &PageSetup,
     limits: &RenderLimits,
-    page: &mut dyn FnMut(GreyPage) -> Result<(), RenderError>,
+    page: &mut dyn FnMut(Bitmap) -> Result<(), RenderError>,
 ) -> Result<u32, RenderError> {
     let bad = |what: &str| RenderError::BadDocument(format!("Ghostscript's output was not understood ({what})"));
     let mut n = 0u32;
     loop {
         let mut tokens = Vec::new();
-        while tokens.len() < 4 {
+        while tokens.len() < 3 {
             let mut line = String::new();
             if out.read_line(&mut line).map_err(|e| bad(&e.to_string()))? == 0 {
                 return if tokens.is_empty() { Ok(n) } else { Err(bad("a page header ends early")) };
@@ -124,16 +126,18 @@ fn read_pages(
             let line = line.split('#').next().unwrap_or_default();
             tokens.extend(line.split_whitespace().map(str::to_owned));
         }
-        if tokens[0] != "P5" || tokens[3] != "255" {
-            return Err(bad("not 8-bit PGM"));
+        if tokens[0] != "P4" {
+            return Err(bad("not PBM"));
         }
         let w: u32 = tokens[1].parse().map_err(|_| bad("width"))?;
         let h: u32 = tokens[2].parse().map_err(|_| bad("height"))?;
         if w > 4 * setup.width() || h > 4 * setup.height() {
             return Err(bad("page larger than asked for"));
         }
-        let mut pixels = vec![0u8; w as usize * h as usize];
-        out.read_exact(&mut pixels).map_err(|_| bad("a page ends early"))?;
+        let mut picture = Bitmap::new(w, h);
+        for y in 0..h {
+            out.read_exact(picture.row_mut(y)).map_err(|_| bad("a page ends early"))?;
+        }
         n += 1;
         if n > limits.max_pages {
             return Err(RenderError::Limit(format!(
@@ -141,8 +145,19 @@ fn read_pages(
                 limits.max_pages
             )));
         }
-        let mut fitted = GreyPage::white(setup.width(), setup.height());
-        fitted.paste(&GreyPage { width: w, height: h, pixels }, 0, 0);
+        // Exactly one fax line wide and one paper long (Ghostscript may round a pixel off).
+        let mut fitted = Bitmap::new(setup.width(), setup.height());
+        let bytes = picture.stride().min(fitted.stride());
+        for y in 0..h.min(setup.height()) {
+            fitted.row_mut(y)[..bytes].copy_from_slice(&picture.row(y)[..bytes]);
+        }
+        if w < setup.width() && !w.is_multiple_of(8) {
+            // Bits past the picture's width in its last byte are padding, not ink.
+            let last = (w / 8) as usize;
+            for y in 0..h.min(setup.height()) {
+                fitted.row_mut(y)[last] &= 0xff << (8 - w % 8);
+            }
+        }
         page(fitted)?;
     }
 }
