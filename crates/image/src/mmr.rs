@@ -4,7 +4,7 @@
 //! tables are those of the `fax` crate.
 
 use fax::maps::{Mode, black, mode, white};
-use fax::{BitWriter, Bits, VecWriter};
+use fax::{BitWriter, Bits};
 
 use crate::Bitmap;
 
@@ -82,7 +82,7 @@ fn write_mode<W: BitWriter<Error = std::convert::Infallible>>(w: &mut W, m: Mode
 /// Codes a bitmap as T.6, ending with EOFB.
 pub fn encode(bitmap: &Bitmap) -> Vec<u8> {
     let width = bitmap.width();
-    let mut w = VecWriter::with_capacity(bitmap.height() as usize * 16);
+    let mut w = crate::t4::BitSink::new(bitmap.height() as usize * 16);
     let mut reference: Vec<u32> = Vec::new();
     let mut coding: Vec<u32> = Vec::new();
     for y in 0..bitmap.height() {
@@ -96,14 +96,17 @@ pub fn encode(bitmap: &Bitmap) -> Vec<u8> {
     w.finish()
 }
 
-/// The first change in `changes` after `after` (or at 0 when `after` is -1) that turns to the
-/// colour opposite `colour_black`, and the change after it.
-fn b1_b2(changes: &[u32], after: i64, colour_black: bool, width: u32) -> (u32, u32) {
+/// b1 and b2 of T.4 §4.2.1.3.1: from `*from` (the first change on the reference line after
+/// a0, kept between calls since a0 only moves right), the first change to the colour opposite
+/// a0's, and the change after it.
+#[inline]
+fn b1_b2(changes: &[u32], from: &mut usize, after: i64, colour_black: bool, width: u32) -> (u32, u32) {
+    while *from < changes.len() && (changes[*from] as i64) <= after {
+        *from += 1;
+    }
     // A change at an even index turns to black, at an odd index to white.
-    let start = changes.partition_point(|&c| (c as i64) <= after);
-    let mut i = start;
-    let want_even = !colour_black; // opposite colour: black when a0 is white
-    if (i % 2 == 0) != want_even {
+    let mut i = *from;
+    if i.is_multiple_of(2) == colour_black {
         i += 1;
     }
     let b1 = changes.get(i).copied().unwrap_or(width);
@@ -121,12 +124,13 @@ pub(crate) fn encode_row<W: BitWriter<Error = std::convert::Infallible>>(
     let mut a0: i64 = -1;
     let mut black_colour = false;
     let mut next = 0usize; // index in `coding` of the first change after a0
+    let mut from = 0usize; // index in `reference` of the first change after a0
     while a0 < width as i64 {
         while next < coding.len() && (coding[next] as i64) <= a0 {
             next += 1;
         }
         let a1 = coding.get(next).copied().unwrap_or(width);
-        let (b1, b2) = b1_b2(reference, a0, black_colour, width);
+        let (b1, b2) = b1_b2(reference, &mut from, a0, black_colour, width);
         if b2 < a1 {
             write_mode(w, Mode::Pass);
             a0 = b2 as i64;

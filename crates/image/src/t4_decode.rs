@@ -152,11 +152,14 @@ fn line_2d(bits: &mut Bits, width: u32, reference: &[u32], changes: &mut Vec<u32
     changes.clear();
     let mut a0: i64 = -1;
     let mut black_colour = false;
+    let mut from = 0usize; // first change on the reference line after a0 (a0 only moves right)
     while a0 < width as i64 {
         // b1: first change on the reference line after a0 to the colour opposite a0's.
-        let start = reference.partition_point(|&c| (c as i64) <= a0);
-        let mut i = start;
-        if (i % 2 == 0) == black_colour {
+        while from < reference.len() && (reference[from] as i64) <= a0 {
+            from += 1;
+        }
+        let mut i = from;
+        if i.is_multiple_of(2) == black_colour {
             i += 1;
         }
         let b1 = reference.get(i).copied().unwrap_or(width);
