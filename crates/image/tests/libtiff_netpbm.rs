@@ -15,11 +15,18 @@ fn run(cmd: &mut Command, stdin: Option<&[u8]>) -> std::process::Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("{name}: {e} (install libtiff-tools and netpbm)"));
-    if let Some(input) = stdin {
+    // Written from another thread: the tool's output may fill its pipe before it has read
+    // all of its input.
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.map(<[u8]>::to_vec);
+    let writer = std::thread::spawn(move || {
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(input).unwrap();
-    }
+        if let Some(input) = input {
+            pipe.write_all(&input).unwrap();
+        }
+    });
     let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
     assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
     out
 }
@@ -112,6 +119,13 @@ fn corpus() -> Vec<(String, Bitmap)> {
     }
     out.push(("black".into(), black));
     out.push(("white".into(), Bitmap::new(1728, 40)));
+    // A photograph (dithered) and a PDF page (text, greys) as ferrofax-render makes them.
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../render/tests/data");
+    for name in ["photo.jpg", "letter.pdf"] {
+        let bytes = std::fs::read(data.join(name)).unwrap();
+        let (_, mut pages) = ferrofax_render::convert_to_pages(&bytes, &Default::default()).unwrap();
+        out.push((name.to_string(), pages.remove(0)));
+    }
     out
 }
 
