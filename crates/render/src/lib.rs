@@ -108,7 +108,10 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, RenderError> {
     if bytes.is_empty() {
         return Err(RenderError::BadDocument("the document is empty (0 bytes)".into()));
     }
-    if starts(b"%PDF") || (head.windows(5).any(|w| w == b"%PDF-") && !starts(b"%!")) {
+    // A PDF may have up to 1 KiB of junk before its header; a text that merely mentions
+    // "%PDF-" is still text.
+    let pdf_later = head.windows(5).any(|w| w == b"%PDF-") && !starts(b"%!") && std::str::from_utf8(bytes).is_err();
+    if starts(b"%PDF") || pdf_later {
         return Ok(Format::Pdf);
     }
     if starts(b"%!") || starts(b"\x04%!") || starts(b"\xc5\xd0\xd3\xc6") {
@@ -192,4 +195,20 @@ pub fn convert_to_pages(bytes: &[u8], opts: &ConvertOptions) -> Result<(Format, 
         Ok(())
     })?;
     Ok((format, pages))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_recognised_by_their_first_bytes() {
+        assert_eq!(sniff(b"%PDF-1.7\n").unwrap(), Format::Pdf);
+        assert_eq!(sniff(b"\0\x01junk%PDF-1.4\n\xe2\xe3\xcf\xd3").unwrap(), Format::Pdf);
+        assert_eq!(sniff(b"Please read the attached %PDF-1.4 file").unwrap(), Format::Text);
+        assert_eq!(sniff(b"%!PS-Adobe-3.0").unwrap(), Format::PostScript);
+        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 ").unwrap(), Format::Picture("WebP"));
+        assert!(matches!(sniff(b"RIFF\0\0\0\0WAVEfmt "), Err(RenderError::Unsupported(_))));
+        assert!(matches!(sniff(b"PK\x03\x04"), Err(RenderError::Unsupported(m)) if m.contains("save it as PDF")));
+    }
 }
