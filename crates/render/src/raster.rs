@@ -42,7 +42,7 @@ pub fn render_picture(bytes: &[u8], setup: &PageSetup, limits: &RenderLimits) ->
     if let Some(o) = orientation {
         picture.apply_orientation(o);
     }
-    let grey = grey_on_white(&picture);
+    let grey = grey_on_white(picture);
     // Pictures carry no trustworthy size: they are fitted to the page inside 10 mm margins.
     let how = Placement { margin_mm: 10.0, enlarge: true, centre_vertically: true };
     let (wi, hi) = (grey.width as f64 / 100.0, grey.height as f64 / 100.0);
@@ -62,17 +62,25 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
 }
 
 /// Luminance (Rec. 601) with any transparency composited over white paper.
-fn grey_on_white(picture: &DynamicImage) -> GreyPage {
-    let rgba = picture.to_rgba8();
-    let pixels = rgba
-        .pixels()
-        .map(|p| {
-            let [r, g, b, a] = p.0;
-            let y = (299 * r as u32 + 587 * g as u32 + 114 * b as u32) / 1000;
-            ((y * a as u32 + 255 * (255 - a as u32)) / 255) as u8
-        })
-        .collect();
-    GreyPage { width: rgba.width(), height: rgba.height(), pixels }
+fn grey_on_white(picture: DynamicImage) -> GreyPage {
+    let (width, height) = (picture.width(), picture.height());
+    let over_white = |y: u8, a: u8| ((y as u32 * a as u32 + 255 * (255 - a as u32)) / 255) as u8;
+    // Converted straight from what was decoded, without an RGBA copy of a large photograph.
+    let pixels = match picture {
+        DynamicImage::ImageLuma8(g) => g.into_raw(),
+        DynamicImage::ImageLumaA8(g) => g.pixels().map(|p| over_white(p.0[0], p.0[1])).collect(),
+        DynamicImage::ImageRgb8(rgb) => rgb.pixels().map(|p| luma(p.0[0], p.0[1], p.0[2])).collect(),
+        DynamicImage::ImageRgba8(rgba) => {
+            rgba.pixels().map(|p| over_white(luma(p.0[0], p.0[1], p.0[2]), p.0[3])).collect()
+        }
+        other => other.to_rgba8().pixels().map(|p| over_white(luma(p.0[0], p.0[1], p.0[2]), p.0[3])).collect(),
+    };
+    GreyPage { width, height, pixels }
+}
+
+/// Luminance, Rec. 601 weights.
+fn luma(r: u8, g: u8, b: u8) -> u8 {
+    ((77 * r as u32 + 150 * g as u32 + 29 * b as u32) >> 8) as u8
 }
 
 #[cfg(test)]

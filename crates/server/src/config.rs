@@ -81,7 +81,7 @@ impl Default for Limits {
             max_image_width: 10_000,
             max_image_height: 20_000,
             max_recipients: 1000,
-            max_image_megapixels: 100,
+            max_image_megapixels: 50,
             conversion_seconds: 120,
             conversion_memory_mb: 1024,
             ghostscript: PathBuf::from("gs"),
