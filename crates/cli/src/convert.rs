@@ -53,6 +53,8 @@ pub enum HalftoneArg {
     Threshold,
     /// Dither everything
     Dither,
+    /// Like auto, photographs with a clustered-dot screen: coarser, far fewer bytes to send
+    Screen,
 }
 
 #[derive(Args)]
@@ -91,6 +93,7 @@ pub fn convert_files(args: ConvertArgs) -> anyhow::Result<i32> {
             HalftoneArg::Auto => Halftone::Auto,
             HalftoneArg::Threshold => Halftone::Threshold,
             HalftoneArg::Dither => Halftone::Dither,
+            HalftoneArg::Screen => Halftone::Screen,
         },
         limits: ferrofax_render::RenderLimits { max_pages: args.max_pages, ..Default::default() },
     };
