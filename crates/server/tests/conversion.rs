@@ -3,6 +3,8 @@
 //! decode and a PDF with too many pages are refused with clear errors while the server goes on
 //! serving.
 
+#[path = "../../render/tests/support/pdf_writer.rs"]
+mod pdf_writer;
 mod support;
 
 use std::time::{Duration, Instant};
@@ -20,31 +22,12 @@ fn data(name: &str) -> Vec<u8> {
 fn pdf_bomb(inflated: usize) -> Vec<u8> {
     let zeros = vec![b' '; inflated];
     let packed = miniz_oxide::deflate::compress_to_vec_zlib(&zeros, 6);
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    let mut obj = |out: &mut Vec<u8>, head: String, stream: Option<&[u8]>| {
-        offsets.push(out.len());
-        out.extend(format!("{} 0 obj\n{head}\n", offsets.len()).as_bytes());
-        if let Some(s) = stream {
-            out.extend(b"stream\n");
-            out.extend(s);
-            out.extend(b"\nendstream\n");
-        }
-        out.extend(b"endobj\n");
-    };
-    obj(&mut out, "<< /Type /Catalog /Pages 2 0 R >>".into(), None);
-    obj(&mut out, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".into(), None);
-    obj(&mut out, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".into(), None);
-    obj(&mut out, format!("<< /Length {} /Filter /FlateDecode >>", packed.len()), Some(&packed));
-    let xref = out.len();
-    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).as_bytes());
-    for o in &offsets {
-        out.extend(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend(
-        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", offsets.len() + 1).as_bytes(),
-    );
-    out
+    pdf_writer::build_pdf(&[
+        ("<< /Type /Catalog /Pages 2 0 R >>".into(), None),
+        ("<< /Type /Pages /Kids [3 0 R] /Count 1 >>".into(), None),
+        ("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".into(), None),
+        (format!("<< /Length {} /Filter /FlateDecode >>", packed.len()), Some(&packed)),
+    ])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
