@@ -22,6 +22,12 @@ impl Bitmap {
         Bitmap { width, height, stride, data: vec![0; stride * height as usize] }
     }
 
+    /// Changes the number of rows: rows added are white, rows beyond `height` are dropped.
+    pub fn set_height(&mut self, height: u32) {
+        self.data.resize(self.stride * height as usize, 0);
+        self.height = height;
+    }
+
     pub fn width(&self) -> u32 {
         self.width
     }

@@ -130,6 +130,64 @@ impl CodedPage {
     }
 }
 
+/// Decodes a page received from a fax line, whose length is not known beforehand, as a fax
+/// receiver does: MH and MR line by line up to RTC (damaged lines replaced by the line above and
+/// counted), MMR up to EOFB (every line after damage counts as bad, and damage ends the page).
+/// At most `max_lines` lines are kept.
+pub fn decode_received(coding: Coding, data: &[u8], width: u32, max_lines: u32) -> (Bitmap, crate::LineReport) {
+    match coding {
+        Coding::Mh | Coding::Mr => crate::decode_t4_page(data, width, max_lines, coding == Coding::Mr),
+        Coding::Mmr => {
+            let mut sink = GrowingSink { bitmap: Bitmap::new(width, 0), y: 0, max: max_lines };
+            let mut report = crate::LineReport::default();
+            if width > 0 && max_lines > 0 {
+                let settings = hayro_ccitt::DecodeSettings {
+                    columns: width,
+                    rows: max_lines,
+                    end_of_block: true,
+                    end_of_line: false,
+                    rows_are_byte_aligned: false,
+                    encoding: hayro_ccitt::EncodingMode::Group4,
+                    strict: false,
+                };
+                let mut ctx = hayro_ccitt::DecoderContext::new(settings);
+                if hayro_ccitt::decode(data, &mut sink, &mut ctx).is_err() {
+                    // The rest of the page is lost; the line where decoding stopped is bad.
+                    report.bad_lines = 1;
+                    report.longest_bad_run = 1;
+                }
+            }
+            sink.bitmap.set_height(sink.y);
+            report.lines = sink.y;
+            (sink.bitmap, report)
+        }
+    }
+}
+
+/// Collects decoded rows of a page of unknown length.
+struct GrowingSink {
+    bitmap: Bitmap,
+    y: u32,
+    max: u32,
+}
+
+impl hayro_ccitt::Decoder for GrowingSink {
+    fn push_row(&mut self, changes: &[u32]) {
+        if self.y >= self.max {
+            return;
+        }
+        if self.y >= self.bitmap.height() {
+            let grown = (self.bitmap.height() * 2).max(64).min(self.max);
+            self.bitmap.set_height(grown);
+        }
+        let width = self.bitmap.width();
+        for pair in changes.chunks(2) {
+            self.bitmap.fill_run(self.y, pair[0], pair.get(1).copied().unwrap_or(width));
+        }
+        self.y += 1;
+    }
+}
+
 /// Collects decoded rows into a bitmap.
 pub(crate) struct RowSink {
     bitmap: Bitmap,
@@ -189,6 +247,25 @@ mod tests {
             }
             let page = CodedPage::encode_mmr(&b, Resolution::Fine);
             prop_assert_eq!(page.decode(1).unwrap(), b);
+        }
+
+        #[test]
+        fn pages_of_unknown_length_decode_to_their_own_length(height in 1u32..60, seed in any::<u64>()) {
+            let b = crate::test_pages::random_bitmap(1728, height, seed, 5);
+            let mmr = CodedPage::encode_mmr(&b, Resolution::Fine);
+            let (d, r) = decode_received(Coding::Mmr, &mmr.data, 1728, 10_000);
+            prop_assert_eq!(&d, &b);
+            prop_assert_eq!(r.bad_lines, 0);
+            for (coding, k) in [(Coding::Mh, None), (Coding::Mr, Some(4))] {
+                let data = crate::t4::encode(&b, &crate::T4Options { k, rtc: true, min_line_bits: 300, ..crate::T4Options::mh() });
+                let mut padded = data.clone();
+                padded.extend_from_slice(&[0; 40]);
+                let (d, r) = decode_received(coding, &padded, 1728, 10_000);
+                prop_assert_eq!(&d, &b);
+                prop_assert_eq!(r, crate::LineReport { lines: height, bad_lines: 0, longest_bad_run: 0 });
+            }
+            let (d, _) = decode_received(Coding::Mmr, &mmr.data, 1728, 7);
+            prop_assert_eq!(d.height(), height.min(7));
         }
 
         #[test]

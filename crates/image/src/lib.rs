@@ -18,11 +18,11 @@ pub mod tiff_read;
 pub mod tiff_write;
 
 pub use bitmap::Bitmap;
-pub use coding::{CodedPage, Coding};
+pub use coding::{CodedPage, Coding, decode_received};
 pub use geometry::{PageWidth, Resolution};
 pub use metadata::FaxMetadata;
 pub use t4::T4Options;
-pub use t4_decode::{LineReport, decode_t4};
+pub use t4_decode::{LineReport, decode_t4, decode_t4_page};
 pub use tiff_read::{FaxTiff, ReadLimits, read_tiff};
 pub use tiff_write::write_tiff;
 

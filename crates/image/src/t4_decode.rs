@@ -239,7 +239,17 @@ fn push(changes: &mut Vec<u32>, x: u32, width: u32) -> Option<()> {
 /// Decodes MH (`two_dimensional` false) or MR data of `height` lines `width` pixels wide.
 /// Lines missing at the end count as bad (white).
 pub fn decode_t4(data: &[u8], width: u32, height: u32, two_dimensional: bool) -> (Bitmap, LineReport) {
-    let mut out = Bitmap::new(width, height);
+    decode_lines(data, width, height, two_dimensional, true)
+}
+
+/// Decodes a page as it arrives from a fax line, whose length is not known beforehand: lines
+/// up to RTC or the end of the data, at most `max_lines` of them.
+pub fn decode_t4_page(data: &[u8], width: u32, max_lines: u32, two_dimensional: bool) -> (Bitmap, LineReport) {
+    decode_lines(data, width, max_lines, two_dimensional, false)
+}
+
+fn decode_lines(data: &[u8], width: u32, height: u32, two_dimensional: bool, fixed: bool) -> (Bitmap, LineReport) {
+    let mut out = Bitmap::new(width, if fixed { height } else { height.min(256) });
     let mut report = LineReport { lines: height, ..Default::default() };
     let mut bits = Bits { data, pos: 0 };
     let mut reference: Vec<u32> = Vec::new();
@@ -251,6 +261,9 @@ pub fn decode_t4(data: &[u8], width: u32, height: u32, two_dimensional: bool) ->
     while y < height {
         if bits.at_end() {
             break;
+        }
+        if y >= out.height() {
+            out.set_height((out.height() * 2).max(1).min(height));
         }
         let ok = if two_dimensional {
             let tag = bits.peek(1);
@@ -308,7 +321,10 @@ pub fn decode_t4(data: &[u8], width: u32, height: u32, two_dimensional: bool) ->
             break;
         }
     }
-    if y < height {
+    if !fixed {
+        out.set_height(y);
+        report.lines = y;
+    } else if y < height {
         report.bad_lines += height - y;
         run += height - y;
         report.longest_bad_run = report.longest_bad_run.max(run);

@@ -1,0 +1,46 @@
+//! SpanDSP as an interop peer (test-only).
+//!
+//! With the `spandsp` feature, `SpandspTerminal` wraps the T.38 terminal of Debian's
+//! libspandsp 0.0.6 (package libspandsp-dev) through hand-written FFI, so that ferrofax's
+//! T.30/T.38 engine can be run against it. Without the feature the crate needs no C library
+//! and holds only the pure-Rust pair driver ([`Pair`], [`run_pair`]) and the [`T38Endpoint`]
+//! trait both sides implement.
+//!
+//! Modules: `pair` (the simulated network and clock), and with the feature `codes` (SpanDSP's
+//! completion codes and FCFs), `config` (what a terminal is set up with), `terminal` (the safe wrapper), `ffi` (the C declarations) and
+//! `log` (capture of SpanDSP's log lines).
+
+pub mod pair;
+
+pub use pair::{
+    LinkConfig, LinkStats, Pair, PairOutcome, SAMPLES_PER_TICK, T38Endpoint, TICK_MS, TransmittedIfp, run_pair,
+};
+
+#[cfg(feature = "spandsp")]
+pub mod codes;
+#[cfg(feature = "spandsp")]
+pub mod config;
+#[cfg(feature = "spandsp")]
+mod ffi;
+#[cfg(feature = "spandsp")]
+mod log;
+#[cfg(feature = "spandsp")]
+mod terminal;
+#[cfg(feature = "spandsp")]
+mod udptl_endpoint;
+
+#[cfg(feature = "spandsp")]
+pub use codes::t30_err::OK as T30_ERR_OK;
+#[cfg(feature = "spandsp")]
+pub use config::{
+    Compressions, ImageSizes, Modems, RateManagement, Resolutions, Role, RxEncoding, TerminalConfig, TerminalOptions,
+    log_level,
+};
+#[cfg(feature = "spandsp")]
+pub use ffi::TransferStats;
+#[cfg(feature = "spandsp")]
+pub use terminal::{
+    PhaseBEvent, PhaseDEvent, PhaseE, SpandspError, SpandspTerminal, T30Frame, completion_code_text, frame_name,
+};
+#[cfg(feature = "spandsp")]
+pub use udptl_endpoint::SpandspOverUdptl;

@@ -1,0 +1,105 @@
+//! Pages to send: fitting a page to what the receiver takes (resolution, width) and coding it
+//! for the agreed mode, with fill for the minimum scan-line time and RTC for non-ECM pages.
+
+use ferrofax_image::{Bitmap, Coding, PageWidth, Resolution, T4Options};
+
+use crate::{Capabilities, Dcs};
+
+/// One page of the document to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendPage {
+    pub bitmap: Bitmap,
+    pub resolution: Resolution,
+}
+
+impl SendPage {
+    pub fn new(bitmap: Bitmap, resolution: Resolution) -> SendPage {
+        SendPage { bitmap, resolution }
+    }
+
+    /// The width class of the page (how many mm of paper it covers).
+    pub(crate) fn width_class(&self) -> PageWidth {
+        let at_r8 = self.bitmap.width() as u64 * 204 / self.resolution.x_dpi().max(1) as u64;
+        if at_r8 > 2240 {
+            PageWidth::A3
+        } else if at_r8 > 1888 {
+            PageWidth::B4
+        } else {
+            PageWidth::A4
+        }
+    }
+
+    /// Page length in mm.
+    pub(crate) fn length_mm(&self) -> f64 {
+        self.bitmap.height() as f64 * 25.4 / self.resolution.y_dpi().max(1) as f64
+    }
+}
+
+/// The resolution to send a page at: its own if the receiver (and this station) take it,
+/// else the finest lower one that both do.
+pub(crate) fn resolution_for(page: Resolution, fine: bool, superfine: bool, remote: &Capabilities) -> Resolution {
+    let want = match page {
+        Resolution::R300 | Resolution::R400 => Resolution::Superfine,
+        r => r,
+    };
+    let ok = |r: Resolution| match r {
+        Resolution::Standard => true,
+        Resolution::Fine => fine && remote.fine,
+        Resolution::Superfine => superfine && remote.superfine,
+        _ => false,
+    };
+    [Resolution::Superfine, Resolution::Fine, Resolution::Standard]
+        .into_iter()
+        .filter(|r| r.y_dpi() <= want.y_dpi())
+        .find(|r| ok(*r))
+        .unwrap_or(Resolution::Standard)
+}
+
+/// The page as it will be sent at `resolution` and `width`: scaled where it must be, the
+/// bitmap untouched otherwise.
+pub(crate) fn fit(page: &SendPage, resolution: Resolution, width: PageWidth) -> Bitmap {
+    let src = &page.bitmap;
+    let target_w = width.pixels();
+    if src.width() == target_w && page.resolution == resolution {
+        return src.clone();
+    }
+    // Horizontal scale to the target width; vertical keeps the aspect ratio in mm.
+    let sx = target_w as f64 / src.width().max(1) as f64;
+    let x_ratio = resolution.x_dpi() as f64 / page.resolution.x_dpi().max(1) as f64;
+    let sy = resolution.y_dpi() as f64 / page.resolution.y_dpi().max(1) as f64 * (sx / x_ratio);
+    let h = ((src.height() as f64 * sy).round() as u32).max(1);
+    src.scaled(target_w, h)
+}
+
+/// Codes a page for the line in the mode of `dcs`.
+pub(crate) fn encode(bitmap: &Bitmap, dcs: &Dcs) -> Vec<u8> {
+    match dcs.coding {
+        Coding::Mmr => ferrofax_image::mmr::encode(bitmap),
+        coding => {
+            let k = (coding == Coding::Mr).then(|| dcs.resolution.mr_k());
+            let opts = T4Options { k, byte_aligned_eols: false, min_line_bits: dcs.min_line_bits(), rtc: true };
+            ferrofax_image::t4::encode(bitmap, &opts)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_come_down_to_what_the_receiver_takes() {
+        let mut remote = Capabilities::decode(&[0x00, 0x77, 0x1f]);
+        assert_eq!(resolution_for(Resolution::Superfine, true, true, &remote), Resolution::Fine);
+        assert_eq!(resolution_for(Resolution::Fine, true, true, &remote), Resolution::Fine);
+        remote.fine = false;
+        assert_eq!(resolution_for(Resolution::Fine, true, true, &remote), Resolution::Standard);
+        let page = SendPage::new(Bitmap::new(1728, 2200), Resolution::Fine);
+        let b = fit(&page, Resolution::Standard, PageWidth::A4);
+        assert_eq!((b.width(), b.height()), (1728, 1100));
+        let wide = SendPage::new(Bitmap::new(2048, 1000), Resolution::Fine);
+        assert_eq!(wide.width_class(), PageWidth::B4);
+        let b = fit(&wide, Resolution::Fine, PageWidth::A4);
+        assert_eq!((b.width(), b.height()), (1728, 844));
+    }
+}
