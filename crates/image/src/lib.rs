@@ -22,7 +22,7 @@ pub use coding::{CodedPage, Coding, decode_received};
 pub use geometry::{PageWidth, Resolution};
 pub use metadata::FaxMetadata;
 pub use t4::T4Options;
-pub use t4_decode::{LineReport, decode_t4, decode_t4_page};
+pub use t4_decode::{LineReport, decode_t4, decode_t4_page, strip_fill};
 pub use tiff_read::{FaxTiff, ReadLimits, read_tiff};
 pub use tiff_write::write_tiff;
 

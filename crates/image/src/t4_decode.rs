@@ -332,6 +332,119 @@ fn decode_lines(data: &[u8], width: u32, height: u32, two_dimensional: bool, fix
     (out, report)
 }
 
+/// MH or MR data with its fill bits taken out: every line's EOL follows the line's last code
+/// directly, as T.38 fill-bit removal asks. Lines are found by decoding them (the zeros that end
+/// a code and the fill before an EOL cannot be told apart otherwise); a line that does not
+/// decode is copied as it is.
+pub fn strip_fill(data: &[u8], width: u32, two_dimensional: bool) -> Vec<u8> {
+    let mut out = BitOut::default();
+    let mut bits = Bits { data, pos: 0 };
+    let total = bits.len();
+    let mut reference: Vec<u32> = Vec::new();
+    let mut changes: Vec<u32> = Vec::new();
+    while bits.pos < total {
+        // Zeros up to the next one bit.
+        let start = bits.pos;
+        let mut p = start;
+        while p < total && data[p / 8] & (0x80 >> (p % 8)) == 0 {
+            p += 1;
+        }
+        if p >= total {
+            // Padding at the end stays.
+            out.copy(data, start, total);
+            break;
+        }
+        if p - start < 11 {
+            // Not at an EOL: copy through to the next one.
+            let save = bits.pos;
+            let found = bits.skip_to_eol();
+            let end = if found { eol_start(data, bits.pos) } else { total };
+            out.copy(data, save, end);
+            bits.pos = end;
+            continue;
+        }
+        // EOL without its fill.
+        out.zeros(11);
+        out.copy(data, p, p + 1);
+        bits.pos = p + 1;
+        let tag = if two_dimensional && bits.pos < total {
+            let t = bits.peek(1);
+            out.copy(data, bits.pos, bits.pos + 1);
+            bits.skip(1);
+            t
+        } else {
+            1
+        };
+        let line_start = bits.pos;
+        let ok = if tag == 1 {
+            line_1d(&mut bits, width, &mut changes)
+        } else {
+            line_2d(&mut bits, width, &reference, &mut changes)
+        };
+        if ok.is_some() {
+            out.copy(data, line_start, bits.pos);
+            std::mem::swap(&mut reference, &mut changes);
+        } else {
+            // RTC or a damaged line: leave the position where the next EOL's zeros begin.
+            bits.pos = line_start;
+            let found = bits.skip_to_eol();
+            let end = if found { eol_start(data, bits.pos) } else { total };
+            out.copy(data, line_start, end);
+            bits.pos = end;
+            reference.clear();
+        }
+    }
+    out.finish()
+}
+
+/// Where the zeros of the EOL that ends just before `after` begin.
+fn eol_start(data: &[u8], after: usize) -> usize {
+    let mut p = after - 1; // the one bit
+    while p > 0 && data[(p - 1) / 8] & (0x80 >> ((p - 1) % 8)) == 0 {
+        p -= 1;
+    }
+    p
+}
+
+/// A bit writer, most significant bit first.
+#[derive(Default)]
+struct BitOut {
+    bytes: Vec<u8>,
+    acc: u8,
+    n: u32,
+}
+
+impl BitOut {
+    fn bit(&mut self, b: bool) {
+        self.acc = (self.acc << 1) | b as u8;
+        self.n += 1;
+        if self.n == 8 {
+            self.bytes.push(self.acc);
+            self.acc = 0;
+            self.n = 0;
+        }
+    }
+
+    fn zeros(&mut self, n: u32) {
+        for _ in 0..n {
+            self.bit(false);
+        }
+    }
+
+    fn copy(&mut self, data: &[u8], from: usize, to: usize) {
+        for p in from..to {
+            self.bit(data[p / 8] & (0x80 >> (p % 8)) != 0);
+        }
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        if self.n > 0 {
+            self.bytes.push(self.acc << (8 - self.n));
+        }
+        self.bytes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,6 +486,22 @@ mod tests {
         // Truncated data: the missing lines are bad.
         let (_, r) = decode_t4(&data[..data.len() / 2], 1728, 40, false);
         assert!(r.bad_lines >= 19 && r.bad_lines <= 21, "{r:?}");
+    }
+
+    #[test]
+    fn fill_comes_out_and_every_line_stays() {
+        for (seed, k) in [(4u64, None), (5, Some(2)), (6, Some(4))] {
+            let b = random_bitmap(1728, 90, seed, 40);
+            let data = encode(&b, &T4Options { k, rtc: true, min_line_bits: 2000, ..T4Options::mh() });
+            let stripped = strip_fill(&data, 1728, k.is_some());
+            assert!(stripped.len() * 2 < data.len(), "{} -> {}", data.len(), stripped.len());
+            let (d, r) = decode_t4(&stripped, 1728, 90, k.is_some());
+            assert_eq!(r.bad_lines, 0);
+            assert_eq!(d, b);
+            // Without fill there is nothing to take out.
+            let bare = encode(&b, &T4Options { k, rtc: true, ..T4Options::mh() });
+            assert_eq!(strip_fill(&bare, 1728, k.is_some()), bare);
+        }
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! reports whatever it hears (a T.38 peer names the modulation of everything it sends), and
 //! [`ModemCommand::Receive`] only tells a modem that must choose what to listen for.
 
+use ferrofax_image::Coding;
+
 use crate::Modulation;
 
 /// A call-progress tone.
@@ -22,7 +24,9 @@ pub enum Tone {
 pub enum Listen {
     /// V.21 HDLC frames (T.30 control).
     Control,
-    /// Training check or a non-ECM page at this modulation.
+    /// The training check (TCF) after DCS, at this modulation.
+    TrainingCheck(Modulation),
+    /// A non-ECM page at this modulation.
     Image(Modulation),
     /// ECM frames at this modulation.
     EcmImage(Modulation),
@@ -39,8 +43,9 @@ pub enum ModemCommand {
     /// The training check: long training, then 1.5 s of zeros at `modulation`.
     SendTcf { modulation: Modulation },
     /// A non-ECM page: training (long when `long_training`), then the coded data, which
-    /// includes fill and RTC. The modem may add trailing zeros.
-    SendImage { modulation: Modulation, long_training: bool, data: Vec<u8> },
+    /// includes fill and RTC. The modem may add trailing zeros, and may take the fill out
+    /// (T.38 fill-bit removal), for which it needs the page's coding and width.
+    SendImage { modulation: Modulation, long_training: bool, coding: Coding, width: u32, data: Vec<u8> },
     /// ECM frames (FCD, then RCP) as HDLC at `modulation`.
     SendEcmFrames { modulation: Modulation, long_training: bool, frames: Vec<Vec<u8>> },
     /// Listen for this kind of signal.

@@ -150,7 +150,7 @@ impl Session {
         self.dcs = Some(dcs);
         self.set_phase(Phase::B);
         self.rx.data.clear();
-        self.commands.push_back(ModemCommand::Receive(Listen::Image(dcs.modulation)));
+        self.commands.push_back(ModemCommand::Receive(Listen::TrainingCheck(dcs.modulation)));
         self.wait(State::AwaitTcf, self.cfg.timers.t2);
     }
 

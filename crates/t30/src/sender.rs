@@ -37,12 +37,12 @@ impl Session {
         match (self.state, kind) {
             (State::AwaitDis, Dis) => self.on_dis(Capabilities::decode(&fif)),
             (State::AwaitDis, Dtc) => self.fail(Failure::PollingNotSupported, true),
-            (State::AwaitDis, Dcn) => self.fail(Failure::DcnBeforeDis, false),
+            (_, Dcn) if !self.dis_received => self.fail(Failure::DcnBeforeDis, false),
+            (_, Dcn) if self.phase == Phase::B => self.fail(Failure::BadDcsResponse, false),
             (State::AwaitDis, _) => {}
             (State::AwaitCfr, Cfr) => self.on_cfr(),
             (State::AwaitCfr, Ftt) => self.on_ftt(),
             (State::AwaitCfr, Dis | Crp) => self.retry_dcs(),
-            (State::AwaitCfr, Dcn) => self.fail(Failure::BadDcsResponse, false),
             (State::AwaitCfr, _) => self.fail(Failure::BadDcsResponse, true),
             (State::AwaitPostPageResponse, Mcf | Pip) => self.page_answered(PageResponse::Confirmed),
             (State::AwaitPostPageResponse, Rtp) => self.page_answered(PageResponse::ConfirmedRetrain),
@@ -230,7 +230,13 @@ impl Session {
             tx.ecm_page = Some(ecm);
             self.send_block(&all);
         } else {
-            self.commands.push_back(ModemCommand::SendImage { modulation: dcs.modulation, long_training: false, data });
+            self.commands.push_back(ModemCommand::SendImage {
+                modulation: dcs.modulation,
+                long_training: false,
+                coding: dcs.coding,
+                width: dcs.width.pixels(),
+                data,
+            });
             self.transmitting = Some(AfterTx::SendPostPage);
         }
     }

@@ -276,6 +276,14 @@ impl Session {
                     if self.tx.is_none() && self.rx.document_complete { Ok(()) } else { Err(Failure::CallDropped) };
                 self.finish(result);
             }
+            // The far end hanging up counts even while this end is still sending.
+            ModemEvent::Frame { data, fcs_ok: true, .. }
+                if self.transmitting.is_some()
+                    && Frame::parse(&data).is_ok_and(|f| f.kind == Some(FrameType::Dcn) && f.final_frame) =>
+            {
+                self.transmitting = None;
+                self.on_frame(&data, true);
+            }
             _ if self.transmitting.is_some() => {}
             ModemEvent::ControlStarted | ModemEvent::ImageStarted(_) => {
                 self.rx_frames.clear();

@@ -142,7 +142,8 @@ impl T38Call {
         if self.is_finished() {
             return None;
         }
-        [self.terminal.poll_timeout(), self.t30.poll_timeout(), self.ends_at].into_iter().flatten().min()
+        let ends_at = self.ends_at.map(|t| t.max(self.now + Duration::from_millis(1)));
+        [self.terminal.poll_timeout(), self.t30.poll_timeout(), ends_at].into_iter().flatten().min()
     }
 
     /// T.30 is done and its last packets are out.

@@ -127,6 +127,7 @@ pub fn run_link(
     let mut order = 0u64;
     let mut out = LinkOutcome { elapsed: Duration::ZERO, finished: [false; 2], sent: [0; 2], dropped: [0; 2] };
     let mut now = Duration::ZERO;
+    let mut stuck = 0u32;
     a.start(now);
     b.start(now);
     loop {
@@ -154,6 +155,12 @@ pub fn run_link(
         }
         let next = [a.poll_timeout(), b.poll_timeout(), flight.peek().map(|f| f.at)].into_iter().flatten().min();
         let Some(next) = next else { break };
+        if next <= now {
+            stuck += 1;
+            assert!(stuck < 100_000, "an endpoint keeps asking for the same moment {now:?} without progress");
+        } else {
+            stuck = 0;
+        }
         now = next.max(now);
         if now > limit {
             now = limit;

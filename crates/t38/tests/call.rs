@@ -69,3 +69,18 @@ fn ours_to_ours_over_udptl() {
         );
     }
 }
+
+#[test]
+fn local_tcf_between_two_ferrofax_terminals() {
+    let pages: Vec<SendPage> = (0..2).map(page).collect();
+    let mut cfg = T38Config::default();
+    cfg.terminal.rate_management = ferrofax_t38::RateManagement::LocalTcf;
+    let mut a = T38Call::new(Session::sender(Config::new(CallRole::Calling, "1"), pages.clone()), cfg);
+    let mut b = T38Call::new(Session::receiver(Config::new(CallRole::Answering, "2")), cfg);
+    let out = run_link(&mut a, &mut b, LineModel::clean(), LineModel::clean(), Duration::from_secs(900));
+    let (ea, eb) = (events(&mut a), events(&mut b));
+    assert!(out.finished == [true, true], "{out:?}");
+    assert_eq!(a.session().completion().unwrap().result, Ok(()), "{ea:?}\n{eb:?}");
+    let got = eb.iter().filter(|e| matches!(e, Event::PageReceived { .. })).count();
+    assert_eq!(got, 2);
+}

@@ -96,7 +96,8 @@ pub struct T38Terminal {
     hdlc_damaged: bool,
     /// The last indicator received (repeats with new sequence numbers are ignored).
     last_indicator: Option<Indicator>,
-    /// LocalTCF: a TCF has been stood in for; ignore TCF data until the next signal.
+    /// LocalTCF: the signal being received is a training check to stand in for (its data, if
+    /// the far end sends any, is ignored).
     tcf_stood_in: bool,
     /// Packets that did not decode.
     pub bad_packets: u64,

@@ -48,6 +48,12 @@ impl T38Terminal {
     }
 
     fn end_signal(&mut self) {
+        if std::mem::take(&mut self.tcf_stood_in)
+            && let Some(Signal::Image(Some(m))) = self.signal
+        {
+            let zeros = vec![0u8; ferrofax_t30::tcf::tcf_octets(m.bit_rate())];
+            self.events.push_back(ModemEvent::ImageData(zeros));
+        }
         if !self.hdlc.is_empty() {
             // A frame cut short: report it damaged.
             let data = std::mem::take(&mut self.hdlc);
@@ -78,27 +84,13 @@ impl T38Terminal {
                 let Some(m) = trained_modulation(other) else { return };
                 self.end_signal();
                 self.signal = Some(Signal::Image(Some(m)));
-                self.tcf_stood_in = false;
                 self.events.push_back(ModemEvent::ImageStarted(m));
-                if self.cfg.rate_management == super::RateManagement::LocalTcf
-                    && matches!(self.listen, Listen::Image(l) if l == m)
-                    && self.awaiting_tcf()
-                {
-                    // Stand in a good training check for T.30.
-                    let zeros = vec![0u8; ferrofax_t30::tcf::tcf_octets(m.bit_rate())];
-                    self.events.push_back(ModemEvent::ImageData(zeros));
-                    self.events.push_back(ModemEvent::SignalEnded);
-                    self.signal = None;
-                    self.tcf_stood_in = true;
-                }
+                // LocalTCF: this signal is a training check the far end does not send; stand
+                // in a good one for T.30 when the signal ends.
+                self.tcf_stood_in = self.cfg.rate_management == super::RateManagement::LocalTcf
+                    && matches!(self.listen, Listen::TrainingCheck(l) if l == m);
             }
         }
-    }
-
-    /// Whether the training check is what T.30 waits for: it listens for image data and no
-    /// page is under way (the long-training indicator announces TCF).
-    fn awaiting_tcf(&self) -> bool {
-        matches!(self.last_indicator, Some(i) if is_long_training(i))
     }
 
     /// Makes sure a signal is under way for data of type `t` (data may come without its
@@ -163,18 +155,4 @@ impl T38Terminal {
             _ => {}
         }
     }
-}
-
-fn is_long_training(i: Indicator) -> bool {
-    matches!(
-        i,
-        Indicator::V17_7200LongTraining
-            | Indicator::V17_9600LongTraining
-            | Indicator::V17_12000LongTraining
-            | Indicator::V17_14400LongTraining
-            | Indicator::V27_2400Training
-            | Indicator::V27_4800Training
-            | Indicator::V29_7200Training
-            | Indicator::V29_9600Training
-    )
 }

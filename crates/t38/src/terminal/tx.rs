@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use ferrofax_image::Coding;
 use ferrofax_t30::{ModemCommand, Modulation, Tone};
 
 use super::{OutgoingIfp, RateManagement, Scheduled, T38Terminal, data_type_of, training_indicator};
@@ -98,7 +99,12 @@ impl T38Terminal {
             ModemCommand::SendTone { tone, ms } => self.send_tone(now, tone, ms),
             ModemCommand::SendControl(frames) => self.send_hdlc(now, DataType::V21, None, &frames),
             ModemCommand::SendTcf { modulation } => self.send_tcf(now, modulation),
-            ModemCommand::SendImage { modulation, long_training, data } => {
+            ModemCommand::SendImage { modulation, long_training, coding, width, data } => {
+                let data = if self.cfg.fill_bit_removal && coding != Coding::Mmr {
+                    ferrofax_image::strip_fill(&data, width, coding == Coding::Mr)
+                } else {
+                    data
+                };
                 self.send_image(now, modulation, long_training, &data)
             }
             ModemCommand::SendEcmFrames { modulation, long_training, frames } => {
@@ -170,7 +176,10 @@ impl T38Terminal {
         self.at(at, p);
         at += training_time(m, true);
         if self.cfg.rate_management == RateManagement::LocalTcf {
-            // The far terminal stands in its own TCF; nothing more travels.
+            // The far terminal stands in its own TCF: only the training and the end of the
+            // signal travel.
+            let ns = self.indicator(Indicator::NoSignal);
+            self.at(at, ns);
             self.done(at);
             self.cursor = at;
             return;
@@ -184,12 +193,7 @@ impl T38Terminal {
         let p = self.indicator(training_indicator(m, long));
         self.at(at, p);
         at += training_time(m, long);
-        if self.cfg.fill_bit_removal {
-            let stripped = remove_fill(data);
-            self.send_non_ecm(at, m, &stripped, PAGE_PADDING_CHUNKS);
-        } else {
-            self.send_non_ecm(at, m, data, PAGE_PADDING_CHUNKS);
-        }
+        self.send_non_ecm(at, m, data, PAGE_PADDING_CHUNKS);
     }
 
     /// Non-ECM data in paced pieces, `padding` pieces of zeros, then an empty
@@ -207,45 +211,4 @@ impl T38Terminal {
         let end = self.data(t, FieldType::T4NonEcmSigEnd, &[], self.cfg.end_copies);
         self.close(at, end);
     }
-}
-
-/// T.4 data without fill: every run of more than eleven zero bits before a one (the end of an
-/// EOL, fill included) is cut to eleven. T.4 codes never hold more than eleven zeros in a row
-/// except as fill before EOL, so nothing else changes.
-pub(crate) fn remove_fill(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    let mut acc: u8 = 0;
-    let mut n = 0u32;
-    let mut zeros = 0u32;
-    let push = |bit: u8, acc: &mut u8, n: &mut u32, out: &mut Vec<u8>| {
-        *acc = (*acc << 1) | bit;
-        *n += 1;
-        if *n == 8 {
-            out.push(*acc);
-            *acc = 0;
-            *n = 0;
-        }
-    };
-    for &byte in data {
-        for i in (0..8).rev() {
-            let bit = (byte >> i) & 1;
-            if bit == 0 {
-                zeros += 1;
-                continue;
-            }
-            for _ in 0..zeros.min(11) {
-                push(0, &mut acc, &mut n, &mut out);
-            }
-            zeros = 0;
-            push(1, &mut acc, &mut n, &mut out);
-        }
-    }
-    // Trailing zeros (padding after RTC) are kept as they are.
-    for _ in 0..zeros {
-        push(0, &mut acc, &mut n, &mut out);
-    }
-    if n > 0 {
-        out.push(acc << (8 - n));
-    }
-    out
 }
