@@ -19,7 +19,7 @@ fn page(seed: u64, resolution: Resolution, lines: u32) -> SendPage {
             s ^= s << 13;
             s ^= s >> 7;
             s ^= s << 17;
-            if s % 4 != 0 {
+            if !s.is_multiple_of(4) {
                 for yy in y..y + 9 {
                     b.fill_run(yy, x as u32, x as u32 + 3 + (s % 20) as u32);
                 }
