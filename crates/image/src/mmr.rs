@@ -79,6 +79,22 @@ fn write_mode<W: BitWriter<Error = std::convert::Infallible>>(w: &mut W, m: Mode
     let Ok(()) = w.write(mode::encode(m).expect("every coding mode has a code"));
 }
 
+/// Whether MMR data ends with EOFB (two EOLs), followed only by zero padding.
+pub fn ends_with_eofb(data: &[u8]) -> bool {
+    let end = data.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    if end == 0 {
+        return false;
+    }
+    let start = end.saturating_sub(5);
+    let mut v: u64 = 0;
+    for &b in &data[start..end] {
+        v = (v << 8) | b as u64;
+    }
+    let bits = (end - start) as u32 * 8;
+    let tz = v.trailing_zeros();
+    bits >= tz + 24 && (v >> tz) & 0xFF_FFFF == 0x00_1001
+}
+
 /// Codes a bitmap as T.6, ending with EOFB.
 pub fn encode(bitmap: &Bitmap) -> Vec<u8> {
     let width = bitmap.width();
@@ -146,6 +162,27 @@ pub(crate) fn encode_row<W: BitWriter<Error = std::convert::Infallible>>(
             write_run(w, !black_colour, a2 - a1);
             a0 = a2 as i64;
         }
+    }
+}
+
+#[cfg(test)]
+mod eofb_tests {
+    use super::*;
+
+    #[test]
+    fn eofb_is_found_at_any_bit_position() {
+        for h in 1..20 {
+            let mut b = Bitmap::new(100 + h, h);
+            b.fill_run(0, 3, 3 + h * 3);
+            let mut data = encode(&b);
+            assert!(ends_with_eofb(&data), "{h}");
+            data.extend_from_slice(&[0, 0, 0]);
+            assert!(ends_with_eofb(&data));
+        }
+        assert!(!ends_with_eofb(&[]));
+        assert!(!ends_with_eofb(&[0xff, 0xff]));
+        assert!(!ends_with_eofb(&[0x00, 0x10, 0x02]));
+        assert!(ends_with_eofb(&[0x00, 0x10, 0x01]));
     }
 }
 

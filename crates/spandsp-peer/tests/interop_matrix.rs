@@ -80,7 +80,14 @@ fn doc(case: &Case, seed: u32) -> Vec<SendPage> {
 fn ferrofax_sends_to_spandsp() {
     let dir = tempfile::tempdir().unwrap();
     for (i, case) in cases().into_iter().enumerate() {
-        let pages = doc(&case, 10 * i as u32);
+        let mut pages = doc(&case, 10 * i as u32);
+        if i % 2 == 0 {
+            // Pages as a TIFF file codes them: MMR in ECM goes out without decoding.
+            pages = pages
+                .iter()
+                .map(|p| SendPage::coded(ferrofax_image::CodedPage::encode_mmr(&p.bitmap().unwrap(), p.resolution)))
+                .collect();
+        }
         let mut cfg = our_config(CallRole::Calling);
         cfg.capabilities.ecm = case.ecm;
         cfg.capabilities.mmr = case.coding == Coding::Mmr;
@@ -111,12 +118,12 @@ fn ferrofax_sends_to_spandsp() {
         assert_eq!(got.len(), pages.len(), "{what}");
         for (n, (g, p)) in got.iter().zip(&pages).enumerate() {
             assert!(
-                g == &p.bitmap,
+                g == &(*p.bitmap().unwrap()),
                 "{what}: page {n} differs ({}x{} vs {}x{})",
                 g.width(),
                 g.height(),
-                p.bitmap.width(),
-                p.bitmap.height()
+                (*p.bitmap().unwrap()).width(),
+                (*p.bitmap().unwrap()).height()
             );
         }
         eprintln!("{what}: ok in {:?} simulated", r.link.elapsed);
@@ -159,7 +166,7 @@ fn spandsp_sends_to_ferrofax() {
         for (k, (g, p)) in r.received.iter().zip(&pages).enumerate() {
             assert_eq!(g.quality.bad_lines, 0, "{what}: page {k}");
             assert_eq!(g.resolution, case.resolution, "{what}: page {k}");
-            assert!(g.bitmap == p.bitmap, "{what}: page {k} differs");
+            assert!(g.bitmap == (*p.bitmap().unwrap()), "{what}: page {k} differs");
         }
         eprintln!("{what}: ok in {:?} simulated", r.link.elapsed);
     }

@@ -42,7 +42,7 @@ fn three_pages_survive_five_percent_loss_both_ways() {
         assert!(r.link.dropped[0] > 20 && r.link.dropped[1] > 0, "{:?}", r.link);
         let got = read_pages(&rx_path);
         assert_eq!(got.len(), 3);
-        assert!(got.iter().zip(&pages).all(|(g, p)| g == &p.bitmap), "ecm {ecm}: pages differ");
+        assert!(got.iter().zip(&pages).all(|(g, p)| g == &(*p.bitmap().unwrap())), "ecm {ecm}: pages differ");
         // SpanDSP sends.
         let tx_path = dir.path().join(format!("tx{i}.tif"));
         write_pages(&tx_path, &pages);
@@ -57,7 +57,7 @@ fn three_pages_survive_five_percent_loss_both_ways() {
         check(peer.terminal.succeeded(), &format!("ecm {ecm}: SpanDSP sender failed"), &peer, &r);
         assert_eq!(r.received.len(), 3);
         for (g, p) in r.received.iter().zip(&pages) {
-            assert!(g.bitmap == p.bitmap, "ecm {ecm}: received page differs");
+            assert!(g.bitmap == (*p.bitmap().unwrap()), "ecm {ecm}: received page differs");
         }
         eprintln!("ecm {ecm}: both ways at 5 % loss, {:?} dropped", r.link.dropped);
     }
@@ -81,7 +81,7 @@ fn fill_bits_for_a_receiver_that_needs_20_ms_per_line() {
         let r = run(Session::sender(cfg, pages.clone()), t, &mut peer, LineModel::clean(), 900);
         check(r.ours.result == Ok(()) && peer.terminal.succeeded(), "20 ms scan line time", &peer, &r);
         assert_eq!(peer.terminal.stats().bad_rows, 0);
-        assert!(read_pages(&rx_path).iter().zip(&pages).all(|(g, p)| g == &p.bitmap));
+        assert!(read_pages(&rx_path).iter().zip(&pages).all(|(g, p)| g == &(*p.bitmap().unwrap())));
         eprintln!("fill-bit removal {removal}: {} datagrams in {:?}", r.link.sent[0], r.link.elapsed);
     }
 }
@@ -100,7 +100,7 @@ fn ecm_receiver_not_ready_is_polled_with_rr() {
     let names: Vec<String> = peer.terminal.frames().iter().map(|f| f.name()).collect();
     assert!(names.iter().any(|n| n.contains("RNR")), "{names:?}");
     assert!(names.iter().any(|n| n.starts_with("RR") || n.contains(" RR")), "{names:?}");
-    assert!(read_pages(&rx_path).iter().zip(&pages).all(|(g, p)| g == &p.bitmap));
+    assert!(read_pages(&rx_path).iter().zip(&pages).all(|(g, p)| g == &(*p.bitmap().unwrap())));
 }
 
 #[test]

@@ -313,7 +313,7 @@ impl Dcs {
             // In a DCS the value is the time at the chosen resolution.
             scan_time_ms: if ecm { 0 } else { scan.ms(Resolution::Standard, false) },
             ecm,
-            ecm_frame_size: if b.get(28) { 64 } else { 256 },
+            ecm_frame_size: if ecm && b.get(28) { 64 } else { 256 },
         })
     }
 

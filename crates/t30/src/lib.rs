@@ -18,6 +18,7 @@
 
 mod capabilities;
 mod config;
+mod document;
 pub mod ecm;
 mod fcf;
 pub mod frame;
@@ -32,6 +33,7 @@ pub mod tcf;
 
 pub use capabilities::{Capabilities, Dcs, DcsError, PageLength, ScanTime, WidthSupport};
 pub use config::{CallRole, Config, CopyQuality, LocalCapabilities, Timers};
+pub use document::received_tiff;
 pub use ecm::{BlockRx, EcmPage, Pps};
 pub use fcf::FrameType;
 pub use modem::{Listen, ModemCommand, ModemEvent, Tone};

@@ -50,6 +50,9 @@ pub struct ReceivedPage {
     pub coding: Coding,
     /// Damaged lines (replaced by the line above).
     pub quality: LineReport,
+    /// The page's data as it arrived (in `coding`), kept so that a clean MMR page can be
+    /// stored without coding it again.
+    pub data: Vec<u8>,
 }
 
 /// Why a session failed. Grouped as SpanDSP's phase-E codes are, so logs on both ends read alike.
@@ -93,6 +96,8 @@ pub enum Failure {
     PollingNotSupported,
     /// The line went away mid-call.
     CallDropped,
+    /// A page of the document to send could not be decoded.
+    DocumentUnreadable,
 }
 
 impl Failure {
@@ -118,6 +123,7 @@ impl Failure {
             Failure::InvalidDcs => "the other end chose a mode this station did not offer",
             Failure::PollingNotSupported => "the other end asked to poll, and there is nothing to send",
             Failure::CallDropped => "the call was dropped",
+            Failure::DocumentUnreadable => "a page of the document could not be read",
         }
     }
 }

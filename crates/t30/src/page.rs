@@ -1,25 +1,78 @@
 //! Pages to send: fitting a page to what the receiver takes (resolution, width) and coding it
 //! for the agreed mode, with fill for the minimum scan-line time and RTC for non-ECM pages.
 
-use ferrofax_image::{Bitmap, Coding, PageWidth, Resolution, T4Options};
+use std::borrow::Cow;
+
+use ferrofax_image::{Bitmap, CodedPage, Coding, ImageError, PageWidth, Resolution, T4Options};
 
 use crate::{Capabilities, Dcs};
 
-/// One page of the document to send.
+/// One page of the document to send: a bitmap, or a page already coded (from a TIFF file),
+/// which is sent as it is when the agreed mode matches and decoded only when it does not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendPage {
-    pub bitmap: Bitmap,
+    image: PageImage,
     pub resolution: Resolution,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PageImage {
+    Bitmap(Bitmap),
+    Coded(CodedPage),
 }
 
 impl SendPage {
     pub fn new(bitmap: Bitmap, resolution: Resolution) -> SendPage {
-        SendPage { bitmap, resolution }
+        SendPage { image: PageImage::Bitmap(bitmap), resolution }
+    }
+
+    /// A page as coded in a file (its width, height and resolution come with it).
+    pub fn coded(page: CodedPage) -> SendPage {
+        SendPage { resolution: page.resolution, image: PageImage::Coded(page) }
+    }
+
+    pub fn width(&self) -> u32 {
+        match &self.image {
+            PageImage::Bitmap(b) => b.width(),
+            PageImage::Coded(c) => c.width,
+        }
+    }
+
+    pub fn height(&self) -> u32 {
+        match &self.image {
+            PageImage::Bitmap(b) => b.height(),
+            PageImage::Coded(c) => c.height,
+        }
+    }
+
+    /// The page's pixels (decoded if it came coded).
+    pub fn bitmap(&self) -> Result<Cow<'_, Bitmap>, ImageError> {
+        match &self.image {
+            PageImage::Bitmap(b) => Ok(Cow::Borrowed(b)),
+            PageImage::Coded(c) => c.decode(1).map(Cow::Owned),
+        }
+    }
+
+    /// The page's own coded data, when it can go out unchanged in the mode of `dcs`: MMR in
+    /// ECM, at the resolution and width chosen, ending with EOFB.
+    pub(crate) fn coded_as(&self, dcs: &Dcs) -> Option<&[u8]> {
+        match &self.image {
+            PageImage::Coded(c)
+                if c.coding == Coding::Mmr
+                    && dcs.coding == Coding::Mmr
+                    && c.resolution == dcs.resolution
+                    && c.width == dcs.width.pixels()
+                    && ferrofax_image::mmr::ends_with_eofb(&c.data) =>
+            {
+                Some(&c.data)
+            }
+            _ => None,
+        }
     }
 
     /// The width class of the page (how many mm of paper it covers).
     pub(crate) fn width_class(&self) -> PageWidth {
-        let at_r8 = self.bitmap.width() as u64 * 204 / self.resolution.x_dpi().max(1) as u64;
+        let at_r8 = self.width() as u64 * 204 / self.resolution.x_dpi().max(1) as u64;
         if at_r8 > 2240 {
             PageWidth::A3
         } else if at_r8 > 1888 {
@@ -31,7 +84,7 @@ impl SendPage {
 
     /// Page length in mm.
     pub(crate) fn length_mm(&self) -> f64 {
-        self.bitmap.height() as f64 * 25.4 / self.resolution.y_dpi().max(1) as f64
+        self.height() as f64 * 25.4 / self.resolution.y_dpi().max(1) as f64
     }
 }
 
@@ -57,18 +110,18 @@ pub(crate) fn resolution_for(page: Resolution, fine: bool, superfine: bool, remo
 
 /// The page as it will be sent at `resolution` and `width`: scaled where it must be, the
 /// bitmap untouched otherwise.
-pub(crate) fn fit(page: &SendPage, resolution: Resolution, width: PageWidth) -> Bitmap {
-    let src = &page.bitmap;
+pub(crate) fn fit(page: &SendPage, resolution: Resolution, width: PageWidth) -> Result<Bitmap, ImageError> {
+    let src = page.bitmap()?;
     let target_w = width.pixels();
     if src.width() == target_w && page.resolution == resolution {
-        return src.clone();
+        return Ok(src.into_owned());
     }
     // Horizontal scale to the target width; vertical keeps the aspect ratio in mm.
     let sx = target_w as f64 / src.width().max(1) as f64;
     let x_ratio = resolution.x_dpi() as f64 / page.resolution.x_dpi().max(1) as f64;
     let sy = resolution.y_dpi() as f64 / page.resolution.y_dpi().max(1) as f64 * (sx / x_ratio);
     let h = ((src.height() as f64 * sy).round() as u32).max(1);
-    src.scaled(target_w, h)
+    Ok(src.scaled(target_w, h))
 }
 
 /// Codes a page for the line in the mode of `dcs`.
@@ -95,11 +148,11 @@ mod tests {
         remote.fine = false;
         assert_eq!(resolution_for(Resolution::Fine, true, true, &remote), Resolution::Standard);
         let page = SendPage::new(Bitmap::new(1728, 2200), Resolution::Fine);
-        let b = fit(&page, Resolution::Standard, PageWidth::A4);
+        let b = fit(&page, Resolution::Standard, PageWidth::A4).unwrap();
         assert_eq!((b.width(), b.height()), (1728, 1100));
         let wide = SendPage::new(Bitmap::new(2048, 1000), Resolution::Fine);
         assert_eq!(wide.width_class(), PageWidth::B4);
-        let b = fit(&wide, Resolution::Fine, PageWidth::A4);
+        let b = fit(&wide, Resolution::Fine, PageWidth::A4).unwrap();
         assert_eq!((b.width(), b.height()), (1728, 844));
     }
 }

@@ -65,6 +65,8 @@ impl Session {
         match kind {
             Dcs => self.on_dcs(&fif),
             Mps | Eom | Eop | PriMps | PriEom | PriEop => self.on_post_page(kind),
+            // ECM commands mean nothing unless an ECM mode was agreed.
+            Pps | Eor | Ctc if !self.dcs.is_some_and(|d| d.ecm) => {}
             Pps => self.on_pps(&fif),
             Eor => self.on_eor(&fif),
             Ctc => self.on_ctc(&fif),
@@ -131,7 +133,7 @@ impl Session {
                     let (bitmap, quality) =
                         ferrofax_image::decode_received(dcs.coding, &data, dcs.width.pixels(), self.cfg.max_page_lines);
                     self.rx.pending =
-                        Some(ReceivedPage { bitmap, resolution: dcs.resolution, coding: dcs.coding, quality });
+                        Some(ReceivedPage { bitmap, resolution: dcs.resolution, coding: dcs.coding, quality, data });
                     self.set_phase(Phase::D);
                     self.commands.push_back(ModemCommand::Receive(Listen::Control));
                     self.wait(State::AwaitPostPageCommand, self.cfg.timers.t2);
@@ -357,11 +359,11 @@ impl Session {
             self.listen_for_page();
             return;
         };
-        let dcs = self.dcs.expect("DCS received");
+        let Some(dcs) = self.dcs else { return };
         let data = std::mem::take(&mut self.rx.page_data);
         let (bitmap, quality) =
             ferrofax_image::decode_received(dcs.coding, &data, dcs.width.pixels(), self.cfg.max_page_lines);
-        let page = ReceivedPage { bitmap, resolution: dcs.resolution, coding: dcs.coding, quality };
+        let page = ReceivedPage { bitmap, resolution: dcs.resolution, coding: dcs.coding, quality, data };
         self.events.push_back(Event::PageReceived { page: self.pages_received, received: Box::new(page) });
         self.pages_received += 1;
         // The block (and PPS) is what a repeat asks about: remember the answer under PPS.

@@ -217,8 +217,13 @@ impl Session {
         } else {
             FrameType::Mps
         };
-        let bitmap = page::fit(&tx.pages[i], dcs.resolution, dcs.width);
-        let data = page::encode(&bitmap, &dcs);
+        let data = match tx.pages[i].coded_as(&dcs) {
+            Some(coded) => coded.to_vec(),
+            None => match page::fit(&tx.pages[i], dcs.resolution, dcs.width) {
+                Ok(bitmap) => page::encode(&bitmap, &dcs),
+                Err(_) => return self.fail(Failure::DocumentUnreadable, true),
+            },
+        };
         self.events.push_back(Event::PageStarted { page: i as u32 });
         let tx = self.tx_mut();
         tx.post_page = post;

@@ -70,7 +70,7 @@ fn pages_arrive_intact_with_and_without_ecm() {
         assert_eq!(rx.remote_ident.as_deref(), Some("+1 555 0100"));
         let got = received(&r.events[1]);
         for (sent, got) in pages.iter().zip(&got) {
-            assert_eq!(got.bitmap, sent.bitmap);
+            assert_eq!(got.bitmap, (*sent.bitmap().unwrap()));
             assert_eq!(got.resolution, sent.resolution);
             assert_eq!(got.quality.bad_lines, 0);
         }
@@ -170,7 +170,7 @@ fn damaged_pages_get_rtn_and_are_sent_again() {
         })
         .collect();
     assert_eq!(answers, vec![PageResponse::Rejected, PageResponse::Confirmed]);
-    assert_eq!(received(&r.events[1])[0].bitmap, p.bitmap);
+    assert_eq!(received(&r.events[1])[0].bitmap, (*p.bitmap().unwrap()));
 }
 
 #[test]
@@ -224,7 +224,7 @@ fn ecm_frames_lost_four_times_lead_to_ctc_at_a_lower_rate() {
     // Four PPRs for the block, then CTC down one step, then the frame got through.
     assert_eq!(tx.negotiated.unwrap().modulation, ferrofax_t30::Modulation::V17_12000);
     assert_eq!(finished(&r.events[1]).negotiated.unwrap().modulation, ferrofax_t30::Modulation::V17_12000);
-    assert_eq!(received(&r.events[1])[0].bitmap, p.bitmap);
+    assert_eq!(received(&r.events[1])[0].bitmap, (*p.bitmap().unwrap()));
 }
 
 #[test]

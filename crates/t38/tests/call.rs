@@ -61,7 +61,7 @@ fn ours_to_ours_over_udptl() {
             .collect();
         assert_eq!(got.len(), 3);
         for (g, p) in got.iter().zip(&pages) {
-            assert!(g == &p.bitmap);
+            assert!(g == &(*p.bitmap().unwrap()));
         }
         eprintln!(
             "ecm {ecm} v{version} loss {loss}: {:?} simulated, {:?} datagrams, {:?} dropped",

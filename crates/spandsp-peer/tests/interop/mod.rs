@@ -57,7 +57,8 @@ pub fn page(seed: u32, resolution: Resolution) -> Bitmap {
 
 /// The pages as a TIFF SpanDSP can send (MMR strips).
 pub fn write_pages(path: &Path, pages: &[SendPage]) {
-    let coded: Vec<CodedPage> = pages.iter().map(|p| CodedPage::encode_mmr(&p.bitmap, p.resolution)).collect();
+    let coded: Vec<CodedPage> =
+        pages.iter().map(|p| CodedPage::encode_mmr(&p.bitmap().unwrap(), p.resolution)).collect();
     std::fs::write(path, write_tiff(&coded, &FaxMetadata::default())).unwrap();
 }
 

@@ -1,0 +1,103 @@
+//! A T.38 fax call on a real network: drives a sans-IO [`T38Call`] from a UDP socket and the
+//! tokio clock. The call's time is the time since [`run_call`] began; datagrams from any
+//! address but the far end's are ignored (unless the far end is learnt from the first one,
+//! for peers behind NAT).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ferrofax_t30::{Completion, Event};
+use ferrofax_t38::T38Call;
+use tokio::net::UdpSocket;
+use tokio::time::Instant;
+
+/// Where the far end is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FarEnd {
+    /// The address SDP gave; datagrams from elsewhere are dropped.
+    Fixed(SocketAddr),
+    /// Send to the SDP address until the first datagram arrives, then answer wherever that
+    /// came from (symmetric, as NATed peers need).
+    Learn(SocketAddr),
+}
+
+/// What ended the call besides T.30 itself.
+#[derive(Debug)]
+pub enum CallError {
+    /// The socket failed.
+    Io(std::io::Error),
+    /// T.30 never reached phase E within the limit.
+    TimedOut,
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallError::Io(e) => write!(f, "UDPTL socket: {e}"),
+            CallError::TimedOut => f.write_str("the fax call did not end within its time limit"),
+        }
+    }
+}
+
+impl std::error::Error for CallError {}
+
+/// Runs `call` over `socket` until it ends, passing every T.30 event to `on_event` as it
+/// happens. `limit` bounds the whole call (T.30's own timers end it long before in any normal
+/// failure).
+pub async fn run_call(
+    mut call: T38Call,
+    socket: &UdpSocket,
+    far_end: FarEnd,
+    limit: Duration,
+    mut on_event: impl FnMut(&Event),
+) -> Result<Completion, CallError> {
+    let start = Instant::now();
+    let (mut peer, learn) = match far_end {
+        FarEnd::Fixed(a) => (a, false),
+        FarEnd::Learn(a) => (a, true),
+    };
+    let mut learnt = false;
+    let mut buf = vec![0u8; 2048];
+    call.start(Duration::ZERO);
+    loop {
+        while let Some(d) = call.poll_datagram() {
+            socket.send_to(&d, peer).await.map_err(CallError::Io)?;
+        }
+        while let Some(e) = call.poll_event() {
+            on_event(&e);
+        }
+        if call.is_finished() {
+            break;
+        }
+        let elapsed = start.elapsed();
+        if elapsed > limit {
+            return Err(CallError::TimedOut);
+        }
+        let wake = call.poll_timeout().unwrap_or(limit).min(limit);
+        tokio::select! {
+            r = socket.recv_from(&mut buf) => {
+                let (n, from) = match r {
+                    Ok(x) => x,
+                    // ICMP port unreachable and the like: the far end is not there yet.
+                    Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => continue,
+                    Err(e) => return Err(CallError::Io(e)),
+                };
+                if from != peer {
+                    if learn && !learnt {
+                        tracing::debug!(%from, sdp = %peer, "answering the far end where its UDPTL comes from");
+                        peer = from;
+                    } else {
+                        continue;
+                    }
+                }
+                learnt = true;
+                call.handle_datagram(start.elapsed(), &buf[..n]);
+            }
+            _ = tokio::time::sleep_until(start + wake) => {
+                call.handle_timeout(start.elapsed());
+            }
+        }
+    }
+    let completion = call.session().completion().cloned().expect("a finished call has a completion");
+    Ok(completion)
+}
