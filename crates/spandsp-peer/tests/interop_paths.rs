@@ -131,3 +131,44 @@ fn twenty_character_identities() {
     assert_eq!(peer.terminal.remote_ident().as_deref(), Some(long_id));
     assert_eq!(r.ours.remote_ident.as_deref(), Some("+1 212 555 0199 9876"));
 }
+
+#[test]
+fn a_change_of_resolution_mid_document_goes_through_eom_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    for ecm in [false, true] {
+        let pages: Vec<SendPage> = [Resolution::Fine, Resolution::Standard, Resolution::Standard, Resolution::Fine]
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| SendPage::new(page(200 + i as u32, r), r))
+            .collect();
+        // ferrofax sends.
+        let rx_path = dir.path().join(format!("eom-rx{ecm}.tif"));
+        let mut peer = spandsp(&spandsp_receiver(3, ecm, &rx_path));
+        let mut cfg = our_config(CallRole::Calling);
+        cfg.capabilities.ecm = ecm;
+        let r = run(Session::sender(cfg, pages.clone()), t38(3), &mut peer, LineModel::clean(), 900);
+        check(r.ours.result == Ok(()) && peer.terminal.succeeded(), &format!("ecm {ecm}: EOM to SpanDSP"), &peer, &r);
+        // Two changes of resolution: EOM (in ECM, PPS-EOM) twice, so three DCS.
+        let dcs = peer.terminal.frames().iter().filter(|f| f.name().contains("DCS")).count();
+        assert_eq!(dcs, 3, "ecm {ecm}: {dcs} DCS frames");
+        let got = read_pages(&rx_path);
+        assert_eq!(got.len(), 4);
+        assert!(got.iter().zip(&pages).all(|(g, p)| g == &*p.bitmap().unwrap()), "ecm {ecm}");
+        // SpanDSP sends.
+        let tx_path = dir.path().join(format!("eom-tx{ecm}.tif"));
+        write_pages(&tx_path, &pages);
+        let mut c = TerminalConfig::new(Role::Calling, 3);
+        c.ecm = ecm;
+        c.compressions = Some(Compressions::T4_1D | Compressions::T4_2D | Compressions::T6);
+        c.local_ident = Some(SPANDSP_ID.into());
+        c.tx_file = Some(tx_path);
+        let mut peer = spandsp(&c);
+        let r = run(Session::receiver(our_config(CallRole::Answering)), t38(3), &mut peer, LineModel::clean(), 900);
+        check(r.ours.result == Ok(()) && peer.terminal.succeeded(), &format!("ecm {ecm}: EOM from SpanDSP"), &peer, &r);
+        assert_eq!(r.received.len(), 4);
+        for (g, p) in r.received.iter().zip(&pages) {
+            assert_eq!(g.resolution, p.resolution);
+            assert!(g.bitmap == *p.bitmap().unwrap(), "ecm {ecm}");
+        }
+    }
+}

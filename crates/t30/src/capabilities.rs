@@ -122,7 +122,14 @@ impl ScanTime {
         match resolution {
             Resolution::Standard => standard,
             Resolution::Fine => fine,
-            _ if half_at_superfine => fine / 2,
+            // Half of 5 ms is 2.5 ms, which no DCS can say: round up to a time DCS can carry,
+            // and pad to that.
+            _ if half_at_superfine => match fine.div_ceil(2) {
+                0 => 0,
+                1..=5 => 5,
+                6..=10 => 10,
+                _ => 20,
+            },
             _ => fine,
         }
     }
@@ -253,8 +260,8 @@ pub struct Dcs {
 /// Why a DCS could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DcsError {
-    #[error("DCS does not set bit 10 (receive fax)")]
-    NotReceive,
+    #[error("DCS is too short to select a mode")]
+    TooShort,
     #[error("DCS selects an unknown modulation (bits 11-14 = {0:?})")]
     UnknownModulation([bool; 4]),
     #[error("DCS selects a resolution this station does not know")]
@@ -268,8 +275,9 @@ pub enum DcsError {
 impl Dcs {
     pub fn decode(fif: &[u8]) -> Result<Dcs, DcsError> {
         let b = Bits(fif.to_vec());
-        if !b.get(10) {
-            return Err(DcsError::NotReceive);
+        // Bit 10 ("receive") should be set; like SpanDSP, do not hold it against a sender.
+        if fif.len() < 2 {
+            return Err(DcsError::TooShort);
         }
         let bits = [b.get(11), b.get(12), b.get(13), b.get(14)];
         let modulation = Modulation::from_dcs_bits(bits).ok_or(DcsError::UnknownModulation(bits))?;
@@ -413,8 +421,8 @@ mod tests {
                 }
             }
         }
-        assert_eq!(Dcs::decode(&[0, 0, 0]), Err(DcsError::NotReceive));
-        assert_eq!(Dcs::decode(&[]), Err(DcsError::NotReceive));
+        assert_eq!(Dcs::decode(&[0, 0, 0]).unwrap().modulation, Modulation::V27ter2400);
+        assert_eq!(Dcs::decode(&[0x00]), Err(DcsError::TooShort));
     }
 
     #[test]

@@ -110,6 +110,10 @@ impl BlockRx {
     /// Stores a good FCD frame's FIF (frame number, payload).
     pub fn store(&mut self, fif: &[u8]) {
         let Some((&n, payload)) = fif.split_first() else { return };
+        if payload.len() > 256 {
+            // No ECM frame is longer: a broken or hostile peer.
+            return;
+        }
         let n = fif_number(n) as usize;
         if self.frames.len() <= n {
             self.frames.resize(n + 1, None);

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use ferrofax_image::{Bitmap, CodedPage, Coding, ImageError, PageWidth, Resolution, T4Options};
 
-use crate::{Capabilities, Dcs};
+use crate::{Capabilities, Dcs, PageLength};
 
 /// One page of the document to send: a bitmap, or a page already coded (from a TIFF file),
 /// which is sent as it is when the agreed mode matches and decoded only when it does not.
@@ -62,6 +62,7 @@ impl SendPage {
                     && dcs.coding == Coding::Mmr
                     && c.resolution == dcs.resolution
                     && c.width == dcs.width.pixels()
+                    && max_length_mm(dcs).is_none_or(|max| self.length_mm() <= max)
                     && ferrofax_image::mmr::ends_with_eofb(&c.data) =>
             {
                 Some(&c.data)
@@ -110,10 +111,12 @@ pub(crate) fn resolution_for(page: Resolution, fine: bool, superfine: bool, remo
 
 /// The page as it will be sent at `resolution` and `width`: scaled where it must be, the
 /// bitmap untouched otherwise.
-pub(crate) fn fit(page: &SendPage, resolution: Resolution, width: PageWidth) -> Result<Bitmap, ImageError> {
+pub(crate) fn fit(page: &SendPage, dcs: &Dcs) -> Result<Bitmap, ImageError> {
+    let (resolution, width) = (dcs.resolution, dcs.width);
     let src = page.bitmap()?;
     let target_w = width.pixels();
-    if src.width() == target_w && page.resolution == resolution {
+    let too_long = max_length_mm(dcs).is_some_and(|max| page.length_mm() > max);
+    if src.width() == target_w && page.resolution == resolution && !too_long {
         return Ok(src.into_owned());
     }
     // Horizontal scale to the target width; vertical keeps the aspect ratio in mm.
@@ -121,7 +124,22 @@ pub(crate) fn fit(page: &SendPage, resolution: Resolution, width: PageWidth) -> 
     let x_ratio = resolution.x_dpi() as f64 / page.resolution.x_dpi().max(1) as f64;
     let sy = resolution.y_dpi() as f64 / page.resolution.y_dpi().max(1) as f64 * (sx / x_ratio);
     let h = ((src.height() as f64 * sy).round() as u32).max(1);
+    if let Some(max) = max_length_mm(dcs).filter(|max| page.length_mm() > *max) {
+        // Longer than the receiver's paper: shrink the page whole to fit, centred.
+        let f = max / page.length_mm();
+        let (w2, h2) = (((target_w as f64 * f) as u32).max(1), ((h as f64 * f) as u32).max(1));
+        return Ok(src.scaled(w2, h2).centred_in_width(target_w));
+    }
     Ok(src.scaled(target_w, h))
+}
+
+/// The longest page the length in a DCS allows, in mm.
+pub(crate) fn max_length_mm(dcs: &Dcs) -> Option<f64> {
+    match dcs.length {
+        PageLength::A4 => Some(297.5),
+        PageLength::B4 => Some(364.5),
+        PageLength::Unlimited => None,
+    }
 }
 
 /// Codes a page for the line in the mode of `dcs`.
@@ -148,11 +166,26 @@ mod tests {
         remote.fine = false;
         assert_eq!(resolution_for(Resolution::Fine, true, true, &remote), Resolution::Standard);
         let page = SendPage::new(Bitmap::new(1728, 2200), Resolution::Fine);
-        let b = fit(&page, Resolution::Standard, PageWidth::A4).unwrap();
+        let dcs = |resolution, length| Dcs {
+            modulation: crate::Modulation::V17_14400,
+            resolution,
+            coding: Coding::Mr,
+            width: PageWidth::A4,
+            length,
+            scan_time_ms: 0,
+            ecm: false,
+            ecm_frame_size: 256,
+        };
+        let b = fit(&page, &dcs(Resolution::Standard, PageLength::Unlimited)).unwrap();
         assert_eq!((b.width(), b.height()), (1728, 1100));
         let wide = SendPage::new(Bitmap::new(2048, 1000), Resolution::Fine);
         assert_eq!(wide.width_class(), PageWidth::B4);
-        let b = fit(&wide, Resolution::Fine, PageWidth::A4).unwrap();
+        let b = fit(&wide, &dcs(Resolution::Fine, PageLength::Unlimited)).unwrap();
         assert_eq!((b.width(), b.height()), (1728, 844));
+        // A Legal page (356 mm) to an A4-only receiver shrinks to 297 mm.
+        let legal = SendPage::new(Bitmap::new(1728, 2734), Resolution::Fine);
+        let b = fit(&legal, &dcs(Resolution::Fine, PageLength::A4)).unwrap();
+        assert_eq!(b.width(), 1728);
+        assert!((b.height() as f64 * 25.4 / 196.0 - 297.5).abs() < 1.0, "{}", b.height());
     }
 }

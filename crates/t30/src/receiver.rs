@@ -39,6 +39,11 @@ impl Session {
     /// Phase B: [NSF] [CSI] DIS, repeated every T4 until a command comes or T1 runs out.
     pub(crate) fn send_dis(&mut self) {
         self.set_phase(Phase::B);
+        if !self.rx.in_phase_b {
+            // Identification starts (again, after EOM): T1 bounds it.
+            self.rx.in_phase_b = true;
+            self.t1_deadline = Some(self.now + self.cfg.timers.t1);
+        }
         let mut frames = Vec::new();
         if let Some(nsf) = self.cfg.nsf.clone() {
             frames.push(self.frame(FrameType::Nsf, &nsf));
@@ -61,6 +66,10 @@ impl Session {
         let Some(last) = frames.last() else { return };
         let Some(kind) = last.kind else { return };
         let fif = last.fif.clone();
+        self.rx.t2_expiries = 0;
+        if kind != Crp {
+            self.rx.crps = 0;
+        }
         use FrameType::*;
         match kind {
             Dcs => self.on_dcs(&fif),
@@ -87,7 +96,13 @@ impl Session {
 
     pub(crate) fn receiver_timeout(&mut self) {
         match self.state {
-            State::AwaitCommand if self.dcs.is_none() => self.send_dis(),
+            State::AwaitCommand if self.rx.in_phase_b => self.send_dis(),
+            // The transmitter repeats a command up to three times, T4 apart: give it that long
+            // before hanging up.
+            State::AwaitCommand | State::AwaitPostPageCommand if self.rx.t2_expiries + 1 < 2 => {
+                self.rx.t2_expiries += 1;
+                self.wait(self.state, self.cfg.timers.t2);
+            }
             State::AwaitCommand | State::AwaitPostPageCommand => self.fail(Failure::NoCommand, true),
             State::AwaitTcf => self.wait(State::AwaitCommand, self.cfg.timers.t2),
             State::AwaitPage | State::ReceivingPage => self.fail(Failure::NoPageData, true),
@@ -97,6 +112,9 @@ impl Session {
     }
 
     pub(crate) fn receiver_signal(&mut self, event: ModemEvent) {
+        if matches!(event, ModemEvent::ImageStarted(_)) && self.state == State::AwaitPage {
+            self.rx.image_since_answer = true;
+        }
         if matches!(event, ModemEvent::ImageStarted(_)) && self.state == State::AwaitTcf {
             self.rx.data.clear();
         }
@@ -149,6 +167,7 @@ impl Session {
             _ => return self.fail(Failure::InvalidDcs, true),
         };
         self.t1_deadline = None;
+        self.rx.in_phase_b = false;
         self.dcs = Some(dcs);
         self.set_phase(Phase::B);
         self.rx.data.clear();
@@ -206,6 +225,7 @@ impl Session {
 
     /// Sends an answer, remembering it for a repeat of `command`.
     fn answer(&mut self, command: FrameType, answer: FrameType, fif: &[u8], after: AfterTx) {
+        self.rx.image_since_answer = false;
         let f = self.frame(answer, fif);
         self.rx.last_answer = Some((command.fcf(false), f.clone()));
         self.send_control(vec![f], after);
@@ -220,8 +240,9 @@ impl Session {
     /// Non-ECM: MPS, EOM or EOP after a page.
     fn on_post_page(&mut self, kind: FrameType) {
         if self.state != State::AwaitPostPageCommand {
-            // Our answer was lost and the command comes again.
-            if self.rx.last_answer.as_ref().is_some_and(|(c, _)| *c == kind.fcf(false)) {
+            // Our answer was lost and the command comes again (unless a page began since: then
+            // that page did not arrive, and RTN below asks for it again).
+            if !self.rx.image_since_answer && self.rx.last_answer.as_ref().is_some_and(|(c, _)| *c == kind.fcf(false)) {
                 self.repeat_answer();
                 return;
             }
@@ -255,7 +276,7 @@ impl Session {
                 self.answer(command, answer, fif, AfterTx::Wait(State::AwaitDcn, t2));
             }
             FrameType::Eom | FrameType::PriEom => {
-                self.dcs = None;
+                self.rx.in_phase_b = false;
                 self.answer(command, answer, fif, AfterTx::SendDis);
             }
             _ if answer == FrameType::Rtp => self.answer(command, answer, fif, AfterTx::Wait(State::AwaitCommand, t2)),
@@ -305,6 +326,7 @@ impl Session {
     fn on_pps(&mut self, fif: &[u8]) {
         let Some(pps) = Pps::decode(fif) else { return };
         self.set_phase(Phase::D);
+        self.rx.pps_id = Some((pps.page, pps.block));
         if self.rx.last_block == Some((pps.page, pps.block)) && self.rx.block.is_empty() {
             // Our MCF was lost.
             self.repeat_answer();
@@ -330,13 +352,22 @@ impl Session {
             None | Some(0) => None,
             Some(f) => FrameType::from_fcf(f),
         };
-        let id = self.rx.last_block.map(|(p, b)| (p, b.wrapping_add(1))).unwrap_or((0, 0));
+        if self.rx.block.is_empty()
+            && self.rx.last_answer.as_ref().is_some_and(|(c, _)| *c == FrameType::Eor.fcf(false))
+        {
+            // Our ERR was lost.
+            self.repeat_answer();
+            return;
+        }
+        let id = self.rx.pps_id.unwrap_or((0, 0));
         self.accept_block(post_page, id, FrameType::Eor, FrameType::Err);
     }
 
     fn on_ctc(&mut self, fif: &[u8]) {
         let bit = |n: usize| fif.get((n - 1) / 8).is_some_and(|b| b & (0x80 >> ((n - 1) % 8)) != 0);
-        if let Some(m) = Modulation::from_dcs_bits([bit(11), bit(12), bit(13), bit(14)])
+        // A CTC without the DCS octet carrying the rate (SpanDSP sends none) keeps the rate.
+        if fif.len() >= 2
+            && let Some(m) = Modulation::from_dcs_bits([bit(11), bit(12), bit(13), bit(14)])
             && let Some(d) = self.dcs.as_mut()
         {
             d.modulation = m;
@@ -351,7 +382,9 @@ impl Session {
     /// ECM: the block is taken (whole after MCF, or with gaps after EOR).
     fn accept_block(&mut self, post_page: Option<FrameType>, id: (u8, u8), command: FrameType, answer: FrameType) {
         let block = std::mem::take(&mut self.rx.block);
-        self.rx.page_data.extend_from_slice(&block.data());
+        if self.rx.page_data.len() < MAX_PAGE_OCTETS {
+            self.rx.page_data.extend_from_slice(&block.data());
+        }
         self.rx.last_block = Some(id);
         let t2 = self.cfg.timers.t2;
         let Some(post) = post_page else {

@@ -47,12 +47,14 @@ impl Session {
             (State::AwaitPostPageResponse, Mcf | Pip) => self.page_answered(PageResponse::Confirmed),
             (State::AwaitPostPageResponse, Rtp) => self.page_answered(PageResponse::ConfirmedRetrain),
             (State::AwaitPostPageResponse, Rtn | Pin) => self.page_answered(PageResponse::Rejected),
-            (State::AwaitPostPageResponse | State::AwaitPpsResponse | State::AwaitCtr | State::AwaitErr, Crp) => {
-                self.repeat_last(AfterTx::Wait(self.state, self.cfg.timers.t4))
+            // CRP asks for the command again; a DIS means the receiver went back to phase B
+            // without our command (or its answer was lost): repeat it, a limited number of times.
+            (State::AwaitPostPageResponse | State::AwaitPpsResponse | State::AwaitCtr | State::AwaitErr, Crp | Dis) => {
+                self.repeat_or_fail()
             }
             (State::AwaitPpsResponse, Mcf) => self.block_done(),
             (State::AwaitPpsResponse, Ppr) => self.on_ppr(&fif),
-            (State::AwaitPpsResponse, Rnr) => self.on_rnr(),
+            (State::AwaitPpsResponse | State::AwaitErr, Rnr) => self.on_rnr(),
             (State::AwaitCtr, Ctr) => {
                 let m = self.tx_mut().modulation;
                 if let Some(n) = self.negotiated.as_mut() {
@@ -66,33 +68,33 @@ impl Session {
             }
             (State::AwaitErr, Err) => self.block_done(),
             (_, Dcn) => self.fail(Failure::DcnAfterPage, false),
-            (_, Dis) if self.state == State::AwaitPostPageResponse => {
-                // The receiver went back to phase B: it did not take our command.
-                self.repeat_last(AfterTx::Wait(self.state, self.cfg.timers.t4))
-            }
             (_, _) => self.fail(Failure::InvalidResponse, true),
         }
     }
 
     pub(crate) fn sender_timeout(&mut self) {
-        let tries = self.cfg.timers.command_tries;
         match self.state {
             State::AwaitCfr => self.retry_dcs(),
             State::AwaitPostPageResponse | State::AwaitPpsResponse | State::AwaitCtr | State::AwaitErr => {
-                if self.tries >= tries {
-                    let failure = if self.state == State::AwaitPostPageResponse {
-                        Failure::NoResponseAfterPage
-                    } else {
-                        Failure::EcmProtocol
-                    };
-                    self.fail(failure, true);
-                } else {
-                    self.tries += 1;
-                    self.repeat_last(AfterTx::Wait(self.state, self.cfg.timers.t4));
-                }
+                self.repeat_or_fail()
             }
             State::AwaitDis => self.fail(Failure::T1Expired, false),
             _ => {}
+        }
+    }
+
+    /// Sends the last command again, or gives up after the tries allowed.
+    fn repeat_or_fail(&mut self) {
+        if self.tries >= self.cfg.timers.command_tries {
+            let failure = if self.state == State::AwaitPostPageResponse {
+                Failure::NoResponseAfterPage
+            } else {
+                Failure::EcmProtocol
+            };
+            self.fail(failure, true);
+        } else {
+            self.tries += 1;
+            self.repeat_last(AfterTx::Wait(self.state, self.cfg.timers.t4));
         }
     }
 
@@ -219,7 +221,7 @@ impl Session {
         };
         let data = match tx.pages[i].coded_as(&dcs) {
             Some(coded) => coded.to_vec(),
-            None => match page::fit(&tx.pages[i], dcs.resolution, dcs.width) {
+            None => match page::fit(&tx.pages[i], &dcs) {
                 Ok(bitmap) => page::encode(&bitmap, &dcs),
                 Err(_) => return self.fail(Failure::DocumentUnreadable, true),
             },
@@ -298,7 +300,12 @@ impl Session {
                 if tx.page_refusals >= self.cfg.timers.page_tries {
                     self.fail(Failure::PageRefused, true);
                 } else {
-                    // Retrain, then the same page again.
+                    // Retrain one rate lower, then the same page again.
+                    let families = self.common_modems();
+                    let tx = self.tx_mut();
+                    if let Some(m) = tx.modulation.fallback(families) {
+                        tx.modulation = m;
+                    }
                     self.tries = 1;
                     self.send_dcs();
                 }
@@ -387,6 +394,7 @@ impl Session {
         }
         self.tries = 1;
         let f = self.frame(FrameType::Rr, &[]);
-        self.send_control(vec![f], AfterTx::Wait(State::AwaitPpsResponse, self.cfg.timers.t4));
+        // The answer to RR is the answer to the PPS or EOR that got RNR.
+        self.send_control(vec![f], AfterTx::Wait(self.state, self.cfg.timers.t4));
     }
 }

@@ -13,6 +13,9 @@ use crate::{
     Modulation, Negotiated, Phase, SendPage, Tone,
 };
 
+/// Optional frames (NSF, CSI, TSI, …) kept before a final frame; more are ignored.
+const MAX_OPTIONAL_FRAMES: usize = 8;
+
 /// Where the procedure stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum State {
@@ -130,6 +133,17 @@ pub(crate) struct ReceiverState {
     pub(crate) last_block: Option<(u8, u8)>,
     /// Non-ECM: the page received, waiting for its end-of-page command.
     pub(crate) pending: Option<crate::ReceivedPage>,
+    /// In phase B sending DIS (repeated every T4 until a DCS comes).
+    pub(crate) in_phase_b: bool,
+    /// Image signal seen since the last answer (a repeated post-page command then means a
+    /// page that did not arrive, not a lost answer).
+    pub(crate) image_since_answer: bool,
+    /// T2 expiries in a row while waiting for a command.
+    pub(crate) t2_expiries: u32,
+    /// The (page, block) the last PPS named (EOR refers to it).
+    pub(crate) pps_id: Option<(u8, u8)>,
+    /// CRPs sent for the current command.
+    pub(crate) crps: u32,
 }
 
 impl Session {
@@ -196,6 +210,12 @@ impl Session {
         self.now = now;
         self.events.push_back(Event::Phase(Phase::A));
         self.t1_deadline = Some(now + self.cfg.timers.t1);
+        // Sending as the answerer, or receiving as the caller, is polling, which this engine
+        // does not do.
+        if (self.tx.is_some()) != (self.cfg.role == CallRole::Calling) {
+            self.finish(Err(Failure::PollingNotSupported));
+            return;
+        }
         match self.cfg.role {
             CallRole::Calling => {
                 self.commands.push_back(ModemCommand::SendTone { tone: Tone::Cng, ms: 500 });
@@ -282,7 +302,7 @@ impl Session {
                     && Frame::parse(&data).is_ok_and(|f| f.kind == Some(FrameType::Dcn) && f.final_frame) =>
             {
                 self.transmitting = None;
-                self.on_frame(&data, true);
+                self.on_frame(&data, true, true);
             }
             _ if self.transmitting.is_some() => {}
             ModemEvent::ControlStarted | ModemEvent::ImageStarted(_) => {
@@ -296,7 +316,7 @@ impl Session {
                     self.receiver_signal(event);
                 }
             }
-            ModemEvent::Frame { data, fcs_ok, .. } => self.on_frame(&data, fcs_ok),
+            ModemEvent::Frame { data, fcs_ok, modulation } => self.on_frame(&data, fcs_ok, modulation.is_none()),
             ModemEvent::ImageData(data) => {
                 if self.tx.is_none() {
                     self.receiver_image_data(&data);
@@ -304,23 +324,38 @@ impl Session {
             }
             ModemEvent::SignalEnded => {
                 if self.tx.is_none() {
-                    self.receiver_signal_end();
+                    if self.rx_damaged
+                        && matches!(self.state, State::AwaitCommand | State::AwaitPostPageCommand | State::AwaitPage)
+                    {
+                        // A command arrived too damaged to read: ask for it again.
+                        self.rx_damaged = false;
+                        self.frame_set_damaged();
+                    } else {
+                        self.receiver_signal_end();
+                    }
                 }
             }
             ModemEvent::Tone(_) => {}
         }
     }
 
-    fn on_frame(&mut self, data: &[u8], fcs_ok: bool) {
+    fn on_frame(&mut self, data: &[u8], fcs_ok: bool, control: bool) {
         let Ok(frame) = Frame::parse(data) else {
-            self.rx_damaged = true;
+            self.rx_damaged |= control;
             return;
         };
         if !fcs_ok {
-            self.rx_damaged = true;
-            if frame.final_frame {
-                self.frame_set_damaged();
+            // Only a damaged control frame is asked for again; a damaged ECM frame is simply
+            // missing from its block.
+            if control {
+                self.rx_damaged = true;
+                if frame.final_frame {
+                    self.frame_set_damaged();
+                }
             }
+            return;
+        }
+        if !frame.final_frame && self.rx_frames.len() >= MAX_OPTIONAL_FRAMES {
             return;
         }
         if matches!(frame.kind, Some(FrameType::Fcd | FrameType::Rcp)) {
@@ -341,7 +376,9 @@ impl Session {
     /// A transmission's final frame arrived damaged.
     fn frame_set_damaged(&mut self) {
         self.rx_frames.clear();
-        if self.tx.is_none() && self.state != State::AwaitDcn {
+        self.rx_damaged = false;
+        if self.tx.is_none() && self.state != State::AwaitDcn && self.rx.crps < self.cfg.timers.command_tries {
+            self.rx.crps += 1;
             // Ask for the command again.
             self.send_control(vec![self.frame(FrameType::Crp, &[])], AfterTx::Wait(self.state, self.cfg.timers.t2));
         }

@@ -246,3 +246,175 @@ fn far_end_hanging_up_mid_page_is_reported() {
     assert_eq!(rx.completion().unwrap().result, Err(Failure::CallDropped));
     assert_eq!(rx.completion().unwrap().pages_received, 0);
 }
+
+#[test]
+fn damaged_commands_are_asked_for_again_with_crp() {
+    // The first DCS and the first MPS arrive damaged; the receiver answers CRP and the sender
+    // repeats them.
+    let crps = std::rc::Rc::new(std::cell::Cell::new(0));
+    let seen = crps.clone();
+    let mut damaged = [false; 2];
+    let fault = Box::new(move |side: usize, s: Signal| match s {
+        Signal::Control(mut frames) => {
+            let fcf = frames.last().map(|f| f[2] & 0x7f).unwrap_or(0);
+            if side == 1 && fcf == 0x58 {
+                seen.set(seen.get() + 1);
+            }
+            let which = match fcf {
+                0x41 => Some(0),
+                0x72 => Some(1),
+                _ => None,
+            };
+            if side == 0
+                && let Some(i) = which
+                && !damaged[i]
+            {
+                damaged[i] = true;
+                for f in &mut frames {
+                    f[0] = 0x7f;
+                }
+            }
+            Some(Signal::Control(frames))
+        }
+        s => Some(s),
+    });
+    let mut cfg = sender_cfg();
+    cfg.capabilities.ecm = false;
+    let pages = vec![page(1, Resolution::Fine), page(2, Resolution::Fine)];
+    let (r, _, _) =
+        run(Session::sender(cfg, pages), Session::receiver(receiver_cfg()), fault, Duration::from_secs(900));
+    assert_eq!(finished(&r.events[0]).result, Ok(()));
+    assert_eq!(finished(&r.events[1]).pages_received, 2);
+    assert_eq!(crps.get(), 2);
+}
+
+/// Drops the `n`-th control transmission (from 1) of `side` whose last frame has FCF `fcf`
+/// (X bit ignored).
+fn drop_nth(side: usize, fcf: u8, n: u32) -> support::Fault {
+    let mut seen = 0;
+    Box::new(move |s: usize, sig: Signal| match sig {
+        Signal::Control(frames) if s == side && frames.last().is_some_and(|f| f[2] & 0x7f == fcf) => {
+            seen += 1;
+            if seen == n { None } else { Some(Signal::Control(frames)) }
+        }
+        sig => Some(sig),
+    })
+}
+
+fn page_answers(events: &[Event]) -> Vec<PageResponse> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::PageAnswered { response, .. } => Some(*response),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_lost_mcf_is_repeated_without_a_duplicate_page() {
+    for ecm in [false, true] {
+        let mut cfg = sender_cfg();
+        cfg.capabilities.ecm = ecm;
+        let pages = vec![page(1, Resolution::Fine), page(2, Resolution::Fine), page(3, Resolution::Fine)];
+        // The receiver's first MCF never arrives.
+        let (r, _, _) = run(
+            Session::sender(cfg, pages.clone()),
+            Session::receiver(receiver_cfg()),
+            drop_nth(1, 0x31, 1),
+            Duration::from_secs(900),
+        );
+        assert_eq!(finished(&r.events[0]).result, Ok(()), "ecm {ecm}");
+        let got = received(&r.events[1]);
+        assert_eq!(got.len(), 3, "ecm {ecm}: no page twice, none lost");
+        for (g, p) in got.iter().zip(&pages) {
+            assert_eq!(g.bitmap, *p.bitmap().unwrap());
+        }
+    }
+}
+
+#[test]
+fn a_page_change_goes_through_eom_even_when_its_mcf_is_lost() {
+    for ecm in [false, true] {
+        let mut cfg = sender_cfg();
+        cfg.capabilities.ecm = ecm;
+        // Fine, then standard: EOM after the first page, then phase B again.
+        let pages = vec![page(1, Resolution::Fine), page(2, Resolution::Standard), page(3, Resolution::Standard)];
+        let (r, _, _) = run(
+            Session::sender(cfg, pages.clone()),
+            Session::receiver(receiver_cfg()),
+            drop_nth(1, 0x31, 1),
+            Duration::from_secs(900),
+        );
+        assert_eq!(finished(&r.events[0]).result, Ok(()), "ecm {ecm}: {:?}", r.events[0]);
+        let got = received(&r.events[1]);
+        assert_eq!(got.len(), 3, "ecm {ecm}");
+        assert_eq!(
+            got.iter().map(|g| g.resolution).collect::<Vec<_>>(),
+            vec![Resolution::Fine, Resolution::Standard, Resolution::Standard]
+        );
+        for (g, p) in got.iter().zip(&pages) {
+            assert_eq!(g.bitmap, *p.bitmap().unwrap());
+        }
+        let dcs_count = r.events[0].iter().filter(|e| matches!(e, Event::Phase(ferrofax_t30::Phase::B))).count();
+        assert!(dcs_count >= 2, "phase B twice");
+    }
+}
+
+#[test]
+fn a_page_that_never_arrives_is_refused_not_confirmed() {
+    // Non-ECM: the second page's data is lost on the way (its training arrives); the repeated
+    // MPS must not be taken for a lost answer.
+    let mut cfg = sender_cfg();
+    cfg.capabilities.ecm = false;
+    let mut images = 0;
+    let fault = Box::new(move |_: usize, s: Signal| match s {
+        Signal::Image(d) => {
+            images += 1;
+            Some(Signal::Image(if images == 2 { Vec::new() } else { d }))
+        }
+        s => Some(s),
+    });
+    let pages = vec![page(1, Resolution::Fine), page(2, Resolution::Fine)];
+    let (r, _, _) =
+        run(Session::sender(cfg, pages.clone()), Session::receiver(receiver_cfg()), fault, Duration::from_secs(900));
+    assert_eq!(
+        finished(&r.events[0]).result,
+        Ok(()),
+        "{:?}\n{:?}",
+        r.events[0],
+        r.events[1].iter().filter(|e| !matches!(e, Event::PageReceived { .. })).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        page_answers(&r.events[0]),
+        vec![PageResponse::Confirmed, PageResponse::Rejected, PageResponse::Confirmed]
+    );
+    let got = received(&r.events[1]);
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].bitmap, *pages[1].bitmap().unwrap());
+}
+
+#[test]
+fn at_the_lowest_rate_four_pprs_lead_to_eor_and_a_lost_err_is_repeated() {
+    let mut cfg = sender_cfg();
+    cfg.capabilities.modems = ferrofax_t30::ModemFamilies { v27ter: false, v29: false, v17: false };
+    // Frame 1 of the block is always lost: the receiver can never complete the block.
+    let fault_frames = Box::new(|_: usize, s: Signal| match s {
+        Signal::Ecm(frames) => {
+            Some(Signal::Ecm(frames.into_iter().filter(|f| !(f.len() > 4 && f[2] == 0x60 && f[3] == 0x80)).collect()))
+        }
+        s => Some(s),
+    });
+    let mut drop_err = drop_nth(1, 0x38, 1);
+    let fault = Box::new(move |side: usize, s: Signal| fault_frames(side, s).and_then(|s| drop_err(side, s)));
+    let p = page(5, Resolution::Standard);
+    let (r, _, _) =
+        run(Session::sender(cfg, vec![p]), Session::receiver(receiver_cfg()), fault, Duration::from_secs(1800));
+    let tx = finished(&r.events[0]);
+    assert_eq!(tx.result, Ok(()), "{tx:?}");
+    assert_eq!(tx.negotiated.unwrap().modulation, ferrofax_t30::Modulation::V27ter2400);
+    // The page is taken with its gap, once.
+    let got = received(&r.events[1]);
+    assert_eq!(got.len(), 1);
+    assert!(got[0].quality.bad_lines > 0 || got[0].bitmap.height() < 1100);
+}

@@ -90,7 +90,9 @@ impl T38Call {
 
     /// A datagram arrived from the far end.
     pub fn handle_datagram(&mut self, now: Duration, datagram: &[u8]) {
-        self.now = now;
+        // What was due by now happens first (a late timer must not make T.30 think it is still
+        // sending when the answer arrives).
+        self.handle_timeout(now);
         self.stats.datagrams_received += 1;
         let terminal = &mut self.terminal;
         let stats = &mut self.stats;

@@ -56,6 +56,8 @@ struct Setup {
     loss_percent: u32,
     seed: u64,
     redundancy: u8,
+    jitter_ms: u64,
+    nsf: bool,
 }
 
 fn setup() -> impl Strategy<Value = Setup> {
@@ -63,7 +65,7 @@ fn setup() -> impl Strategy<Value = Setup> {
         (0u8..4, any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
         (0u8..3, 0u8..3, any::<bool>(), any::<bool>(), any::<bool>(), prop::sample::select(vec![0u32, 5, 10, 20, 40])),
         prop::collection::vec((any::<u64>(), any::<bool>(), 200u32..900), 1..4),
-        (0u32..6, any::<u64>(), 0u8..4),
+        (0u32..6, any::<u64>(), 0u8..4, prop::sample::select(vec![0u64, 0, 15, 60]), any::<bool>()),
     )
         .prop_map(|(a, b, pages, c)| Setup {
             version: a.0,
@@ -83,6 +85,8 @@ fn setup() -> impl Strategy<Value = Setup> {
             loss_percent: c.0,
             seed: c.1,
             redundancy: c.2,
+            jitter_ms: c.3,
+            nsf: c.4,
         })
 }
 
@@ -96,7 +100,7 @@ fn t38(s: &Setup) -> T38Config {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn random_calls_end_cleanly(s in setup()) {
@@ -117,11 +121,17 @@ proptest! {
         rx.capabilities.fine = s.rx_fine;
         rx.capabilities.modems = families(s.rx_modems);
         rx.capabilities.min_scan_time_ms = s.rx_scan_ms;
+        // Non-standard facilities (a vendor code and some octets) must not disturb the sender.
+        rx.nsf = s.nsf.then(|| vec![0x00, 0x00, 0xad, 0x12, 0x34]);
         let mut a = T38Call::new(Session::sender(tx, pages.clone()), t38(&s));
         let mut b = T38Call::new(Session::receiver(rx), t38(&s));
         let loss = s.loss_percent as f64 / 100.0;
         let limit = Duration::from_secs(3600);
-        let out = run_link(&mut a, &mut b, LineModel::lossy(loss, s.seed), LineModel::lossy(loss, s.seed ^ 1), limit);
+        // Jitter beyond the packet spacing reorders datagrams.
+        let jitter = Duration::from_millis(s.jitter_ms);
+        let ab = LineModel { jitter, ..LineModel::lossy(loss, s.seed) };
+        let ba = LineModel { jitter, ..LineModel::lossy(loss, s.seed ^ 1) };
+        let out = run_link(&mut a, &mut b, ab, ba, limit);
         prop_assert!(out.finished == [true, true], "not finished in {limit:?}: {out:?}");
         let ca = a.session().completion().cloned().unwrap();
         let cb = b.session().completion().cloned().unwrap();
@@ -135,7 +145,7 @@ proptest! {
             // The receiver has every page, and says so.
             prop_assert_eq!(cb.result, Ok(()));
             prop_assert_eq!(received.len(), pages.len());
-            let exact = (s.tx_ecm && s.rx_ecm) || loss == 0.0;
+            let exact = (s.tx_ecm && s.rx_ecm) || (loss == 0.0 && s.jitter_ms == 0);
             for (got, sent) in received.iter().zip(&pages) {
                 if !exact {
                     // Without ECM a page may lose lines on a lossy line; the receiver took it
@@ -152,7 +162,7 @@ proptest! {
             }
         } else {
             // A failure is named on the sending side, and the receiver kept only whole pages.
-            prop_assert!(loss > 0.0, "failed on a clean line: {:?}", ca.result);
+            prop_assert!(loss > 0.0 || s.jitter_ms > 0, "failed on a clean line: {:?}", ca.result);
             prop_assert!(received.len() <= pages.len());
             prop_assert!(!ca.result.unwrap_err().description().is_empty());
         }

@@ -84,21 +84,34 @@ pub fn run(mut a: Session, mut b: Session, mut fault: Fault, limit: Duration) ->
                     _ => continue,
                 };
                 let other = 1 - side;
-                let at = now + d;
+                let mut at = now + d;
                 let modulation = match &cmd {
                     ModemCommand::SendEcmFrames { modulation, .. } => Some(*modulation),
                     _ => None,
                 };
                 if let Some(sig) = signal.and_then(|s| fault(side, s)) {
                     let start = now + Duration::from_millis(1);
+                    // A page the fault shortened is on the line for less time.
+                    if let (Signal::Image(data), ModemCommand::SendImage { modulation, .. }) = (&sig, &cmd) {
+                        at = now
+                            + duration_of(&ModemCommand::SendImage {
+                                modulation: *modulation,
+                                long_training: false,
+                                coding: ferrofax_image::Coding::Mh,
+                                width: 1728,
+                                data: data.clone(),
+                            });
+                    }
                     match sig {
                         Signal::Control(frames) => {
                             arrivals.push_back((start, other, ModemEvent::ControlStarted));
                             for f in frames {
+                                // A frame whose address was hit arrives with a bad FCS.
+                                let fcs_ok = f.first() == Some(&0xFF);
                                 arrivals.push_back((
                                     at,
                                     other,
-                                    ModemEvent::Frame { data: f, fcs_ok: true, modulation: None },
+                                    ModemEvent::Frame { data: f, fcs_ok, modulation: None },
                                 ));
                             }
                         }

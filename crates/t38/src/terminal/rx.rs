@@ -128,6 +128,18 @@ impl T38Terminal {
                 }
             }
             FieldType::HdlcFcsOk | FieldType::HdlcFcsBad | FieldType::HdlcFcsOkSigEnd | FieldType::HdlcFcsBadSigEnd => {
+                // Some senders put the frame's last octets in the field that ends it.
+                if !data.is_empty() && !self.tcf_stood_in {
+                    self.ensure_signal(t);
+                    if self.hdlc.is_empty() {
+                        self.hdlc_type = Some(t);
+                    }
+                    if self.hdlc.len() + data.len() <= MAX_FRAME {
+                        self.hdlc.extend_from_slice(data);
+                    } else {
+                        self.hdlc_damaged = true;
+                    }
+                }
                 // A repeat of an end already reported finds nothing gathered and is ignored.
                 if !self.hdlc.is_empty() {
                     let data = std::mem::take(&mut self.hdlc);

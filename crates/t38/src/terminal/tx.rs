@@ -177,11 +177,9 @@ impl T38Terminal {
         at += training_time(m, true);
         if self.cfg.rate_management == RateManagement::LocalTcf {
             // The far terminal stands in its own TCF: only the training and the end of the
-            // signal travel.
-            let ns = self.indicator(Indicator::NoSignal);
-            self.at(at, ns);
-            self.done(at);
-            self.cursor = at;
+            // signal travel (an empty sig-end, which some terminals need to end it).
+            let end = self.data(data_type_of(m), FieldType::T4NonEcmSigEnd, &[], self.cfg.end_copies);
+            self.close(at, end);
             return;
         }
         let zeros = vec![0u8; ferrofax_t30::tcf::tcf_octets(m.bit_rate())];
