@@ -172,3 +172,15 @@ fn a_change_of_resolution_mid_document_goes_through_eom_both_ways() {
         }
     }
 }
+
+#[test]
+fn mismatched_t38_versions_fail_cleanly() {
+    // ferrofax speaks version 3, SpanDSP version 0: field types differ, so the frames SpanDSP
+    // needs never end. The call must fail on both sides within T.30's timers, not hang.
+    let dir = tempfile::tempdir().unwrap();
+    let mut peer = spandsp(&spandsp_receiver(0, false, &dir.path().join("rx.tif")));
+    let r = run(Session::sender(our_config(CallRole::Calling), doc(1, 99)), t38(3), &mut peer, LineModel::clean(), 300);
+    assert!(r.ours.result.is_err(), "{:?}", r.ours);
+    assert!(!peer.terminal.succeeded());
+    assert!(r.link.elapsed.as_secs() < 120, "{:?}", r.link.elapsed);
+}

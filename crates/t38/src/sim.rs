@@ -53,12 +53,21 @@ pub struct LineModel {
     pub jitter: Duration,
     /// Seed of the line's random choices.
     pub seed: u64,
+    /// From this moment on nothing gets through (the far end is gone).
+    pub cut_at: Option<Duration>,
 }
 
 impl LineModel {
     /// No loss, 20 ms delay.
     pub fn clean() -> LineModel {
-        LineModel { loss: 0.0, duplicate: 0.0, delay: Duration::from_millis(20), jitter: Duration::ZERO, seed: 1 }
+        LineModel {
+            loss: 0.0,
+            duplicate: 0.0,
+            delay: Duration::from_millis(20),
+            jitter: Duration::ZERO,
+            seed: 1,
+            cut_at: None,
+        }
     }
 
     /// Random loss of `loss`, seeded.
@@ -137,7 +146,7 @@ pub fn run_link(
                 out.sent[side] += 1;
                 let line = &lines[side];
                 let r = &mut rng[side];
-                if r.next_f64() < line.loss {
+                if r.next_f64() < line.loss || line.cut_at.is_some_and(|t| now >= t) {
                     out.dropped[side] += 1;
                     continue;
                 }

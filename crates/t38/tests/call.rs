@@ -84,3 +84,24 @@ fn local_tcf_between_two_ferrofax_terminals() {
     let got = eb.iter().filter(|e| matches!(e, Event::PageReceived { .. })).count();
     assert_eq!(got, 2);
 }
+
+#[test]
+fn the_far_end_vanishing_mid_page_ends_both_sides_with_reasons() {
+    use ferrofax_t30::Failure;
+    for ecm in [false, true] {
+        let mut tx_cfg = Config::new(CallRole::Calling, "1");
+        tx_cfg.capabilities.ecm = ecm;
+        let mut a = call(Session::sender(tx_cfg, vec![page(1), page(2)]), 0);
+        let mut b = call(Session::receiver(Config::new(CallRole::Answering, "2")), 0);
+        // About 2 s into the first page nothing gets through any more, either way.
+        let cut = LineModel { cut_at: Some(Duration::from_secs(19)), ..LineModel::clean() };
+        let out = run_link(&mut a, &mut b, cut, cut, Duration::from_secs(600));
+        assert!(out.finished == [true, true], "ecm {ecm}: {out:?}");
+        let (ra, rb) = (a.session().completion().unwrap(), b.session().completion().unwrap());
+        assert!(matches!(ra.result, Err(Failure::NoResponseAfterPage | Failure::EcmProtocol)), "ecm {ecm}: {ra:?}");
+        assert!(matches!(rb.result, Err(Failure::NoPageData | Failure::NoCommand)), "ecm {ecm}: {rb:?}");
+        assert_eq!((ra.pages_sent, rb.pages_received), (0, 0));
+        // T.30's own timers end it: T4 × 3 on the sender, T2 on the receiver.
+        assert!(out.elapsed < Duration::from_secs(120), "{:?}", out.elapsed);
+    }
+}
