@@ -4,6 +4,8 @@
 
 pub mod sdp;
 pub mod t38_sdp;
+pub mod ua;
 
 pub use sdp::{Media, SdpError, SessionDescription};
 pub use t38_sdp::{T38Params, UdpErrorCorrection};
+pub use ua::{Call, CallEnd, IncomingCall, SipAgent, SipError};
