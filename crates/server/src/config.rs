@@ -135,9 +135,33 @@ impl<'de> Deserialize<'de> for LineConfig {
                 ring_seconds: raw.ring_seconds.unwrap_or_else(default_ring_seconds),
                 busy_numbers: raw.busy_numbers.unwrap_or_default(),
             },
+            "sip" => DriverConfig::Sip {
+                listen: raw
+                    .listen
+                    .ok_or_else(|| {
+                        serde::de::Error::custom(format!("line `{}`: a sip line needs `listen` (ip:port)", raw.id))
+                    })?
+                    .parse()
+                    .map_err(|e| serde::de::Error::custom(format!("line `{}`: `listen`: {e}", raw.id)))?,
+                peer: raw.peer,
+                media_ip: raw
+                    .media_ip
+                    .map(|m| m.parse())
+                    .transpose()
+                    .map_err(|e| serde::de::Error::custom(format!("line `{}`: `media_ip`: {e}", raw.id)))?,
+                accept_from: raw
+                    .accept_from
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|a| a.parse())
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| serde::de::Error::custom(format!("line `{}`: `accept_from`: {e}", raw.id)))?,
+                t38_version: raw.t38_version.unwrap_or(0).min(3),
+                ring_seconds: raw.ring_seconds.unwrap_or_else(default_ring_seconds),
+            },
             other => {
                 return Err(serde::de::Error::custom(format!(
-                    "line `{}`: unknown driver `{other}` (drivers: loopback)",
+                    "line `{}`: unknown driver `{other}` (drivers: loopback, sip)",
                     raw.id
                 )));
             }
@@ -172,6 +196,11 @@ struct RawLine {
     page_seconds: Option<f64>,
     ring_seconds: Option<f64>,
     busy_numbers: Option<Vec<String>>,
+    // sip
+    listen: Option<String>,
+    media_ip: Option<String>,
+    accept_from: Option<Vec<String>>,
+    t38_version: Option<u8>,
 }
 
 /// The driver of a line and its own settings.
@@ -186,6 +215,21 @@ pub enum DriverConfig {
         ring_seconds: f64,
         /// Numbers (prefixes) that answer busy, for trying retries.
         busy_numbers: Vec<String>,
+    },
+    /// A SIP line carrying T.38: calls go to `sip:<number>@<peer>`, calls arrive at `listen`.
+    Sip {
+        /// SIP (UDP) address of this line.
+        listen: std::net::SocketAddr,
+        /// Where calls go (`host:port` of a peer or gateway); None: the line only receives.
+        peer: Option<String>,
+        /// Address put in SDP for the fax (UDPTL) stream; default: the `listen` address.
+        media_ip: Option<std::net::IpAddr>,
+        /// Addresses allowed to call in; empty: anyone.
+        accept_from: Vec<std::net::IpAddr>,
+        /// Highest T.38 version offered and accepted.
+        t38_version: u8,
+        /// Seconds per ring before answering.
+        ring_seconds: f64,
     },
 }
 
@@ -266,9 +310,18 @@ impl Config {
             if lines.iter().filter(|o| o.id == l.id).count() > 1 {
                 bail!("line id `{}` is used twice", l.id);
             }
-            let DriverConfig::Loopback { peer, .. } = &l.driver;
-            if !lines.iter().any(|o| &o.id == peer) {
-                bail!("line `{}` names peer `{peer}`, which is not a line", l.id);
+            match &l.driver {
+                DriverConfig::Loopback { peer, .. } => {
+                    if !lines.iter().any(|o| &o.id == peer) {
+                        bail!("line `{}` names peer `{peer}`, which is not a line", l.id);
+                    }
+                }
+                DriverConfig::Sip { listen, .. } => {
+                    let same = |o: &LineConfig| matches!(&o.driver, DriverConfig::Sip { listen: x, .. } if x == listen);
+                    if lines.iter().filter(|o| same(o)).count() > 1 {
+                        bail!("SIP address {listen} is used by two lines");
+                    }
+                }
             }
             ferrofax_api::validate::identifier("csid", &l.csid).map_err(anyhow::Error::msg)?;
             ferrofax_api::validate::identifier("tsid", &l.tsid).map_err(anyhow::Error::msg)?;

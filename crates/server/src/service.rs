@@ -73,6 +73,8 @@ pub struct Core {
     pub committer: crate::committer::Committer,
     /// Tokens seen, by hash (tokens are never changed, only added).
     pub token_cache: Mutex<HashMap<String, Caller>>,
+    /// The SIP user agent of each SIP line.
+    pub sip_agents: Mutex<HashMap<String, Arc<ferrofax_sip::SipAgent>>>,
 }
 
 impl Core {

@@ -75,7 +75,9 @@ pub async fn start(config: Config, data_dir: PathBuf, clock: Arc<dyn Clock>) -> 
         port_lock: tokio::sync::Mutex::new(()),
         shutdown: CancellationToken::new(),
         token_cache: Mutex::new(HashMap::new()),
+        sip_agents: Mutex::new(HashMap::new()),
     });
+    crate::lines::sip::start(&core).await?;
     recover(&core).await?;
     tokio::spawn(crate::scheduler::run(core.clone()));
     Ok(core)
@@ -116,6 +118,7 @@ async fn sync_ports(store: &dyn Store, config: &Config) -> anyhow::Result<Vec<Po
         .map(|(i, l)| {
             let driver = match l.driver {
                 DriverConfig::Loopback { .. } => "loopback",
+                DriverConfig::Sip { .. } => "sip",
             };
             let name = l.name.clone().unwrap_or_else(|| l.id.clone());
             match stored.iter().find(|p| p.device_id == l.id) {

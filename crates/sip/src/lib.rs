@@ -7,5 +7,5 @@ pub mod t38_sdp;
 pub mod ua;
 
 pub use sdp::{Media, SdpError, SessionDescription};
-pub use t38_sdp::{T38Params, UdpErrorCorrection};
+pub use t38_sdp::{T38Params, UdpErrorCorrection, t38_far_end, t38_session};
 pub use ua::{Call, CallEnd, IncomingCall, SipAgent, SipError};

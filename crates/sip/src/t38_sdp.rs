@@ -173,6 +173,27 @@ impl T38Params {
     }
 }
 
+/// A session offering (or answering with) one T.38 stream at `udptl` with `params`.
+pub fn t38_session(udptl: std::net::SocketAddr, params: &T38Params) -> crate::SessionDescription {
+    let media = Media {
+        kind: "image".into(),
+        port: udptl.port(),
+        proto: "udptl".into(),
+        formats: vec!["t38".into()],
+        connection: None,
+        attributes: params.attributes(),
+        other: Vec::new(),
+    };
+    let id = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(1);
+    crate::SessionDescription::new("ferrofax", id, udptl.ip(), media)
+}
+
+/// Where a session's T.38 stream goes and with which parameters; None without one.
+pub fn t38_far_end(sdp: &crate::SessionDescription) -> Option<(std::net::SocketAddr, T38Params)> {
+    let m = sdp.t38()?;
+    Some((std::net::SocketAddr::new(sdp.address_of(m)?, m.port), T38Params::from_media(m)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

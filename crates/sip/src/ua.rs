@@ -3,7 +3,7 @@
 //! re-INVITEs within a call (a session refresh is answered with the SDP in force).
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use rsipstack::EndpointBuilder;
@@ -49,7 +49,7 @@ pub struct SipAgent {
     contact: Uri,
     local: SocketAddr,
     cancel: CancellationToken,
-    incoming: mpsc::Receiver<IncomingCall>,
+    incoming: Option<mpsc::Receiver<IncomingCall>>,
 }
 
 /// How a call ended.
@@ -77,9 +77,26 @@ pub struct IncomingCall {
     events: mpsc::UnboundedReceiver<DialogState>,
     /// The caller's SDP offer (None: an offerless INVITE, or SDP that did not parse).
     pub offer: Option<SessionDescription>,
-    /// From and To URIs as sent.
+    /// From and To as sent.
     pub from: String,
     pub to: String,
+    /// The address the request came from, as its top Via says (`received=` if set).
+    pub source: Option<IpAddr>,
+}
+
+/// The sender's address in a Via value (`SIP/2.0/UDP host:port;received=…`).
+fn via_source(via: &str) -> Option<IpAddr> {
+    let mut parts = via.split(';');
+    let sent_by = parts.next()?.split_whitespace().nth(1)?;
+    if let Some(r) = parts.find_map(|p| p.trim().strip_prefix("received=")) {
+        return r.trim().parse().ok();
+    }
+    sent_by
+        .parse::<SocketAddr>()
+        .map(|a| a.ip())
+        .ok()
+        .or_else(|| sent_by.trim_start_matches('[').trim_end_matches(']').parse().ok())
+        .or_else(|| sent_by.rsplit_once(':').and_then(|(h, _)| h.parse().ok()))
 }
 
 fn dialog_key(id: &DialogId) -> String {
@@ -188,7 +205,8 @@ impl SipAgent {
                         let offer = std::str::from_utf8(&req.body).ok().and_then(|b| SessionDescription::parse(b).ok());
                         let from = req.from_header().map(|h| h.value().to_string()).unwrap_or_default();
                         let to = req.to_header().map(|h| h.value().to_string()).unwrap_or_default();
-                        let call = IncomingCall { dialog: dialog.clone(), events: wrx, offer, from, to };
+                        let source = req.via_header().ok().and_then(|v| via_source(v.value()));
+                        let call = IncomingCall { dialog: dialog.clone(), events: wrx, offer, from, to, source };
                         let mut dlg = dialog;
                         tokio::spawn(async move {
                             let _ = dlg.handle(&mut tx).await;
@@ -210,7 +228,7 @@ impl SipAgent {
                 }
             }
         });
-        Ok(SipAgent { endpoint, dialogs, state_tx, watchers, contact, local, cancel, incoming })
+        Ok(SipAgent { endpoint, dialogs, state_tx, watchers, contact, local, cancel, incoming: Some(incoming) })
     }
 
     /// Where this agent listens.
@@ -218,9 +236,14 @@ impl SipAgent {
         self.local
     }
 
-    /// The next incoming call.
+    /// The next incoming call (None once the stream has been taken or the agent stopped).
     pub async fn next_incoming(&mut self) -> Option<IncomingCall> {
-        self.incoming.recv().await
+        self.incoming.as_mut()?.recv().await
+    }
+
+    /// The stream of incoming calls, for a task of its own (the agent can then be shared).
+    pub fn take_incoming(&mut self) -> Option<mpsc::Receiver<IncomingCall>> {
+        self.incoming.take()
     }
 
     /// Calls `target` (a SIP URI) as `from_user`, offering `offer`; waits for the final answer.
@@ -335,5 +358,19 @@ impl Call {
             }
         }
         CallEnd::Failed("the SIP agent stopped".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::via_source;
+
+    #[test]
+    fn via_sources() {
+        assert_eq!(via_source("SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK1;rport"), Some("127.0.0.1".parse().unwrap()));
+        assert_eq!(via_source("SIP/2.0/UDP host.example:5060;received=192.0.2.7"), Some("192.0.2.7".parse().unwrap()));
+        assert_eq!(via_source("SIP/2.0/TCP [2001:db8::1]:5060;branch=x"), Some("2001:db8::1".parse().unwrap()));
+        assert_eq!(via_source("SIP/2.0/UDP 10.1.2.3"), Some("10.1.2.3".parse().unwrap()));
+        assert_eq!(via_source("garbage"), None);
     }
 }

@@ -35,28 +35,7 @@ pub async fn send(
     cancel: &CancellationToken,
 ) -> Outcome {
     let dial = ferrofax_api::validate::dial_string(&job.fax_number);
-    let mut out = Outcome {
-        status: DeviceStatus::Dialing,
-        detail: String::new(),
-        remote_ident: String::new(),
-        pages_confirmed: job.pages_confirmed,
-    };
-    let start = timestamp(core.now());
-    core.set_live(&port.device_id, |l| {
-        let s = &mut l.status;
-        s.device_status = DeviceStatus::Dialing;
-        s.send = true;
-        s.address = job.fax_number.clone();
-        s.job_id = Some(job.id);
-        s.page_count = job.page_count;
-        s.tsid = tsid.into();
-        s.recipient_name = job.recipient.recipient_name.clone();
-        s.sender_name = job.fields.sender_name.clone();
-        s.document_name = job.fields.display_name.clone();
-        s.start_time = Some(start);
-        s.submitted_time = Some(timestamp(job.submitted_at));
-    });
-    core.publish_job(&JobRow { device_status: DeviceStatus::Dialing, ..job.clone() });
+    let mut out = super::dialing(core, port, job, tsid);
 
     let fail = |mut o: Outcome, status: DeviceStatus, detail: String| {
         o.status = status;

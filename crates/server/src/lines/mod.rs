@@ -1,9 +1,10 @@
 //! Line drivers: how a job's pages reach the far end and how received faxes are recorded.
-//! The foundation has the `loopback` driver; `sip` (and later `modem`) arrive with their
-//! issues and answer to the same [`send`] contract.
+//! Drivers: `loopback` (two ports of this server wired together) and `sip` (SIP calls carrying
+//! T.38); later `modem`. All answer to the same [`send`] contract.
 
 pub mod loopback;
 pub mod receive;
+pub mod sip;
 
 use std::sync::Arc;
 
@@ -40,6 +41,10 @@ pub async fn send(core: &Arc<Core>, port: &PortView, job: &JobRow, tsid: &str, c
             };
             loopback::send(core, port, &wiring, job, tsid, cancel).await
         }
+        Some(DriverConfig::Sip { peer, media_ip, t38_version, listen, .. }) => {
+            let line = sip::SendLine { peer, media_ip: media_ip.unwrap_or(listen.ip()), t38_version };
+            sip::send(core, port, &line, job, tsid, cancel).await
+        }
         None => Outcome {
             status: DeviceStatus::FatalError,
             detail: format!("port {} has no line configured", port.device_id),
@@ -55,5 +60,32 @@ pub async fn wait(core: &Core, cancel: &CancellationToken, ms: Millis) -> bool {
     tokio::select! {
         _ = core.clock.sleep_until(until) => true,
         _ = cancel.cancelled() => false,
+    }
+}
+
+/// Marks a port as dialling out for `job` (its live status and the job's event) and gives the
+/// outcome as it stands before the call.
+pub fn dialing(core: &Arc<Core>, port: &PortView, job: &JobRow, tsid: &str) -> Outcome {
+    let start = crate::clock::timestamp(core.now());
+    core.set_live(&port.device_id, |l| {
+        let s = &mut l.status;
+        s.device_status = DeviceStatus::Dialing;
+        s.send = true;
+        s.address = job.fax_number.clone();
+        s.job_id = Some(job.id);
+        s.page_count = job.page_count;
+        s.tsid = tsid.into();
+        s.recipient_name = job.recipient.recipient_name.clone();
+        s.sender_name = job.fields.sender_name.clone();
+        s.document_name = job.fields.display_name.clone();
+        s.start_time = Some(start);
+        s.submitted_time = Some(crate::clock::timestamp(job.submitted_at));
+    });
+    core.publish_job(&JobRow { device_status: DeviceStatus::Dialing, ..job.clone() });
+    Outcome {
+        status: DeviceStatus::Dialing,
+        detail: String::new(),
+        remote_ident: String::new(),
+        pages_confirmed: job.pages_confirmed,
     }
 }
