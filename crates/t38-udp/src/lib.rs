@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use ferrofax_t30::{Completion, Event};
 use ferrofax_t38::T38Call;
+use ferrofax_t38::sim::DatagramEndpoint;
 use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
@@ -51,6 +52,25 @@ pub async fn run_call(
     limit: Duration,
     mut on_event: impl FnMut(&Event),
 ) -> Result<Completion, CallError> {
+    drive(&mut call, socket, far_end, limit, |c: &mut T38Call| {
+        while let Some(e) = c.poll_event() {
+            on_event(&e);
+        }
+    })
+    .await?;
+    let completion = call.session().completion().cloned().expect("a finished call has a completion");
+    Ok(completion)
+}
+
+/// Runs any UDPTL endpoint (a [`T38Call`], or another implementation behind the same trait)
+/// over `socket` in real time until it finishes; `after_step` sees it after every step.
+pub async fn drive<E: DatagramEndpoint>(
+    endpoint: &mut E,
+    socket: &UdpSocket,
+    far_end: FarEnd,
+    limit: Duration,
+    mut after_step: impl FnMut(&mut E),
+) -> Result<(), CallError> {
     let start = Instant::now();
     let (mut peer, learn) = match far_end {
         FarEnd::Fixed(a) => (a, false),
@@ -58,22 +78,19 @@ pub async fn run_call(
     };
     let mut learnt = false;
     let mut buf = vec![0u8; 2048];
-    call.start(Duration::ZERO);
+    endpoint.start(Duration::ZERO);
     loop {
-        while let Some(d) = call.poll_datagram() {
+        while let Some(d) = endpoint.poll_datagram() {
             socket.send_to(&d, peer).await.map_err(CallError::Io)?;
         }
-        while let Some(e) = call.poll_event() {
-            on_event(&e);
+        after_step(endpoint);
+        if endpoint.is_finished() {
+            return Ok(());
         }
-        if call.is_finished() {
-            break;
-        }
-        let elapsed = start.elapsed();
-        if elapsed > limit {
+        if start.elapsed() > limit {
             return Err(CallError::TimedOut);
         }
-        let wake = call.poll_timeout().unwrap_or(limit).min(limit);
+        let wake = endpoint.poll_timeout().unwrap_or(limit).min(limit);
         tokio::select! {
             r = socket.recv_from(&mut buf) => {
                 let (n, from) = match r {
@@ -91,13 +108,11 @@ pub async fn run_call(
                     }
                 }
                 learnt = true;
-                call.handle_datagram(start.elapsed(), &buf[..n]);
+                endpoint.handle_datagram(start.elapsed(), &buf[..n]);
             }
             _ = tokio::time::sleep_until(start + wake) => {
-                call.handle_timeout(start.elapsed());
+                endpoint.handle_timeout(start.elapsed());
             }
         }
     }
-    let completion = call.session().completion().cloned().expect("a finished call has a completion");
-    Ok(completion)
 }
