@@ -94,3 +94,45 @@ async fn a_far_end_that_takes_no_calls_is_no_answer() {
     let attempts = a.get(&format!("/v1/jobs/{id}/attempts")).await;
     assert_eq!(attempts[0]["result"], "no_answer", "{attempts}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_on_the_sip_port_does_not_disturb_a_call() {
+    let (pa, pb) = (free_udp_port(), free_udp_port());
+    let a = Faxd::start(sip_line("sip1", pa, pb, true, "+1 555 0100")).await;
+    let b = Faxd::start(sip_line("sip2", pb, pa, false, "+1 555 0200")).await;
+    let id = a.submit_text(json!({"fax_number": "200"})).await[0];
+    // While the fax goes on, b's SIP port gets malformed messages: noise, a truncated request,
+    // a lying Content-Length, an INVITE whose SDP is broken, an INVITE from a stranger.
+    let noise = tokio::spawn(async move {
+        let s = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let target = format!("127.0.0.1:{pb}");
+        let mut n = 0u32;
+        let messages: Vec<Vec<u8>> = vec![
+            (0..300u32).map(|i| (i * 7919 % 251) as u8).collect(),
+            b"INVITE sip:200@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP".to_vec(),
+            b"OPTIONS sip:x@y SIP/2.0\r\nContent-Length: 99999\r\n\r\nabc".to_vec(),
+            format!(
+                "INVITE sip:200@127.0.0.1:{pb} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKjunk1\r\n\
+                 From: <sip:x@127.0.0.1>;tag=1\r\nTo: <sip:200@127.0.0.1>\r\nCall-ID: junk1\r\nCSeq: 1 INVITE\r\n\
+                 Content-Type: application/sdp\r\nContent-Length: 11\r\n\r\nv=0\r\nm=image"
+            )
+            .into_bytes(),
+        ];
+        loop {
+            for m in &messages {
+                let _ = s.send_to(m, &target).await;
+            }
+            n += 1;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if n > 400 {
+                break;
+            }
+        }
+    });
+    let j = wait_for(&a, id, |j| j["queue_status"] != "pending" && j["queue_status"] != "in_progress").await;
+    noise.abort();
+    assert_eq!(j["queue_status"], "completed", "{j}");
+    let inbox = b.get("/v1/inbox").await;
+    let received: Vec<&Value> = inbox.as_array().unwrap().iter().filter(|x| x["type"] == "receive").collect();
+    assert_eq!(received.len(), 1, "{inbox}");
+}
