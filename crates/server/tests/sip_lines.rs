@@ -136,3 +136,35 @@ async fn garbage_on_the_sip_port_does_not_disturb_a_call() {
     let received: Vec<&Value> = inbox.as_array().unwrap().iter().filter(|x| x["type"] == "receive").collect();
     assert_eq!(received.len(), 1, "{inbox}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_cancelled_while_the_far_end_rings_cancels_the_invite() {
+    let (pa, pb) = (free_udp_port(), free_udp_port());
+    let a = Faxd::start(sip_line("sip1", pa, pb, true, "+1 555 0100")).await;
+    let b = Faxd::start(sip_line("sip2", pb, pa, false, "+1 555 0200")).await;
+    // b rings for a long time before answering.
+    let (s, v) = b.patch("/v1/ports/sip2", json!({"rings": 50})).await;
+    assert_eq!(s, 200, "{v}");
+    let id = a.submit_text(json!({"fax_number": "200"})).await[0];
+    wait_for(&a, id, |j| j["device_status"] == "dialing").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (s, v) = a.call(reqwest::Method::POST, &format!("/v1/jobs/{id}/cancel"), &a.admin.clone(), None).await;
+    assert_eq!(s, 200, "{v}");
+    let j = wait_for(&a, id, |j| {
+        !["in_progress", "pending", "deleting"].contains(&j["queue_status"].as_str().unwrap_or(""))
+    })
+    .await;
+    assert_eq!(j["queue_status"], "canceled", "{j}");
+    // b got the CANCEL: its port is free again long before its 50 rings would have ended.
+    let mut free = false;
+    for _ in 0..100 {
+        let port = b.get("/v1/ports/sip2/status").await;
+        if port["device_status"] != "ringing" {
+            free = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(free, "b still rings after the CANCEL");
+    assert!(b.get("/v1/inbox").await.as_array().unwrap().is_empty());
+}

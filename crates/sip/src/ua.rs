@@ -34,6 +34,12 @@ pub enum SipError {
     Refused { code: u16, reason: String },
     #[error("the answer carries no usable SDP: {0}")]
     BadAnswer(String),
+    /// No final answer within the time allowed; the INVITE was cancelled.
+    #[error("no answer within {0:?}")]
+    NoAnswer(std::time::Duration),
+    /// The caller gave up (the INVITE was cancelled).
+    #[error("cancelled")]
+    Cancelled,
     #[error("SIP: {0}")]
     Stack(String),
 }
@@ -246,8 +252,17 @@ impl SipAgent {
         self.incoming.take()
     }
 
-    /// Calls `target` (a SIP URI) as `from_user`, offering `offer`; waits for the final answer.
-    pub async fn call(&self, target: &str, from_user: &str, offer: SessionDescription) -> Result<Call, SipError> {
+    /// Calls `target` (a SIP URI) as `from_user`, offering `offer`, and waits for the final
+    /// answer at most `limit`; when the time is up or `cancel` fires first, the INVITE is
+    /// cancelled (CANCEL, and BYE for an answer that crosses it).
+    pub async fn call(
+        &self,
+        target: &str,
+        from_user: &str,
+        offer: SessionDescription,
+        limit: std::time::Duration,
+        cancel: &CancellationToken,
+    ) -> Result<Call, SipError> {
         let callee: Uri =
             target.try_into().map_err(|e: rsipstack::sip::Error| SipError::BadUri(format!("{target}: {e}")))?;
         let caller: Uri = format!("sip:{from_user}@{}", self.local)
@@ -257,6 +272,9 @@ impl SipAgent {
         let call_id = format!("{:016x}@ferrofax", rand_u64());
         let (wtx, events) = mpsc::unbounded_channel();
         self.watchers.lock().expect("watchers").insert(call_id.clone(), wtx);
+        let forget = |w: &Watchers| {
+            w.lock().expect("watchers").remove(&call_id);
+        };
         let opt = InviteOption {
             caller,
             callee,
@@ -266,21 +284,45 @@ impl SipAgent {
             call_id: Some(call_id.clone()),
             ..Default::default()
         };
-        let result = self.dialogs.do_invite(opt, self.state_tx.clone()).await;
-        let (dialog, response) = match result {
+        let (dialog, handle) = match self.dialogs.do_invite_async(opt, self.state_tx.clone()) {
             Ok(x) => x,
             Err(e) => {
-                self.watchers.lock().expect("watchers").remove(&call_id);
+                forget(&self.watchers);
                 return Err(SipError::Stack(e.to_string()));
             }
         };
+        let outcome = tokio::select! {
+            r = handle => Some(r),
+            _ = tokio::time::sleep(limit) => None,
+            _ = cancel.cancelled() => {
+                let _ = dialog.cancel().await;
+                forget(&self.watchers);
+                return Err(SipError::Cancelled);
+            }
+        };
+        let response = match outcome {
+            None => {
+                let _ = dialog.cancel().await;
+                forget(&self.watchers);
+                return Err(SipError::NoAnswer(limit));
+            }
+            Some(Err(e)) => {
+                forget(&self.watchers);
+                return Err(SipError::Stack(e.to_string()));
+            }
+            Some(Ok(Err(e))) => {
+                forget(&self.watchers);
+                return Err(SipError::Stack(e.to_string()));
+            }
+            Some(Ok(Ok((_, response)))) => response,
+        };
         let Some(resp) = response else {
-            self.watchers.lock().expect("watchers").remove(&call_id);
+            forget(&self.watchers);
             return Err(SipError::Refused { code: 408, reason: "no final response".into() });
         };
         let code = resp.status_code.code();
         if !(200..300).contains(&code) {
-            self.watchers.lock().expect("watchers").remove(&call_id);
+            forget(&self.watchers);
             return Err(SipError::Refused { code, reason: resp.status_code.to_string() });
         }
         let remote = std::str::from_utf8(&resp.body)
@@ -323,6 +365,16 @@ impl IncomingCall {
             .map_err(|e| SipError::Stack(e.to_string()))?;
         let remote = self.offer.clone().ok_or_else(|| SipError::BadAnswer("the INVITE had no SDP offer".into()))?;
         Ok(Call { dialog: self.dialog, events: self.events, remote, local: answer })
+    }
+
+    /// Waits until the caller gives up on this call (CANCEL, or the dialog ends before it is
+    /// answered).
+    pub async fn cancelled(&mut self) {
+        while let Some(state) = self.events.recv().await {
+            if matches!(state, DialogState::Terminated(..)) {
+                return;
+            }
+        }
     }
 
     /// Refuses the call with `code` (e.g. 486 busy, 488 not acceptable).

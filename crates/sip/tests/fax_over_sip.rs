@@ -69,7 +69,11 @@ async fn a_fax_over_sip_and_t38() {
 
     let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let ours = T38Params::default();
-    let call = caller.call(&target, "+15550100", t38_sdp(socket.local_addr().unwrap(), &ours)).await.unwrap();
+    let never = tokio_util::sync::CancellationToken::new();
+    let call = caller
+        .call(&target, "+15550100", t38_sdp(socket.local_addr().unwrap(), &ours), Duration::from_secs(30), &never)
+        .await
+        .unwrap();
     let (far, answered) = far_end(&call.remote);
     let tx = Session::sender(Config::new(CallRole::Calling, "+1 555 0100"), vec![page]);
     let sent = run_call(
@@ -90,4 +94,20 @@ async fn a_fax_over_sip_and_t38() {
     assert_eq!(end, CallEnd::HungUp);
     assert_eq!((agreed.version, agreed.max_bit_rate), (0, 14400));
     assert_eq!(answered, agreed);
+}
+
+#[tokio::test]
+async fn an_unanswered_call_is_cancelled() {
+    let caller = SipAgent::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let mut callee = SipAgent::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let target = format!("sip:fax@{}", callee.local_addr());
+    let offer = t38_sdp("127.0.0.1:40000".parse().unwrap(), &T38Params::default());
+    let never = tokio_util::sync::CancellationToken::new();
+    let (r, cancelled) = tokio::join!(caller.call(&target, "1", offer, Duration::from_secs(2), &never), async {
+        // The callee sees the INVITE, never answers, and learns of the CANCEL.
+        let mut incoming = callee.next_incoming().await.expect("a call");
+        tokio::time::timeout(Duration::from_secs(10), incoming.cancelled()).await.is_ok()
+    });
+    assert!(matches!(r, Err(ferrofax_sip::SipError::NoAnswer(_))), "{:?}", r.err());
+    assert!(cancelled, "the callee learns the call was cancelled");
 }

@@ -173,7 +173,9 @@ async fn spandsp_sends_to_faxd_over_sip() {
     let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let ours = T38Params::default();
     let target = format!("sip:100@127.0.0.1:{line_port}");
-    let call = peer.call(&target, "4930", t38_session(socket.local_addr().unwrap(), &ours)).await.unwrap();
+    let never = tokio_util::sync::CancellationToken::new();
+    let offer = t38_session(socket.local_addr().unwrap(), &ours);
+    let call = peer.call(&target, "4930", offer, Duration::from_secs(30), &never).await.unwrap();
     let (far, answered) = t38_far_end(&call.remote).expect("faxd answers with T.38");
     let mut terminal = spandsp(Role::Calling, answered.version, &tx);
     drive(&mut terminal, &socket, FarEnd::Fixed(far), Duration::from_secs(180), |_| {}).await.unwrap();

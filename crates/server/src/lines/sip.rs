@@ -125,7 +125,7 @@ async fn receive(
     core: &Arc<Core>,
     inb: &Inbound,
     port: &PortView,
-    call: IncomingCall,
+    mut call: IncomingCall,
     far: SocketAddr,
     offered: T38Params,
 ) -> anyhow::Result<()> {
@@ -136,7 +136,13 @@ async fn receive(
         l.status.caller_id = from.clone();
         l.status.start_time = Some(start);
     });
-    tokio::time::sleep(inb.ring * port.rings.max(1)).await;
+    tokio::select! {
+        _ = tokio::time::sleep(inb.ring * port.rings.max(1)) => {}
+        _ = call.cancelled() => {
+            tracing::info!(line = %inb.line, from = %from, "the caller gave up while the line rang");
+            return Ok(());
+        }
+    }
     let socket = UdpSocket::bind(SocketAddr::new(inb.media_ip, 0)).await.context("binding the UDPTL socket")?;
     let agreed = T38Params::answer(&offered, &ours(inb.t38_version));
     let mut sip = call.accept(t38_session(socket.local_addr()?, &agreed)).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -236,19 +242,18 @@ pub async fn send(
     let (udptl, socket) = socket;
     let target = format!("sip:{}@{peer}", ferrofax_api::validate::dial_string(&job.fax_number));
     let user: String = tsid.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
-    let invite =
-        agent.call(&target, if user.is_empty() { "fax" } else { &user }, t38_session(udptl, &ours(line.t38_version)));
-    let call = tokio::select! {
-        r = tokio::time::timeout(ANSWER_LIMIT, invite) => r,
-        _ = cancel.cancelled() => return fail(out, DeviceStatus::Aborting, "cancelled while dialling".into()),
-    };
-    let call = match call {
-        Err(_) => return fail(out, DeviceStatus::NoAnswer, format!("no answer from {target} within {ANSWER_LIMIT:?}")),
-        Ok(Err(SipError::Refused { code, reason })) => {
+    let from = if user.is_empty() { "fax" } else { &user };
+    let offer = t38_session(udptl, &ours(line.t38_version));
+    let call = match agent.call(&target, from, offer, ANSWER_LIMIT, cancel).await {
+        Ok(call) => call,
+        Err(SipError::Refused { code, reason }) => {
             return fail(out, refused_status(code), format!("{target} answered {code} {reason}"));
         }
-        Ok(Err(e)) => return fail(out, DeviceStatus::Disconnected, format!("calling {target}: {e}")),
-        Ok(Ok(call)) => call,
+        Err(SipError::NoAnswer(limit)) => {
+            return fail(out, DeviceStatus::NoAnswer, format!("no answer from {target} within {limit:?}"));
+        }
+        Err(SipError::Cancelled) => return fail(out, DeviceStatus::Aborting, "cancelled while dialling".into()),
+        Err(e) => return fail(out, DeviceStatus::Disconnected, format!("calling {target}: {e}")),
     };
     let Some((far, answered)) = t38_far_end(&call.remote) else {
         call.hangup().await;
