@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use ferrofax_image::{Bitmap, Resolution};
-use ferrofax_sip::sdp::Media;
 use ferrofax_sip::{CallEnd, SessionDescription, SipAgent, T38Params};
 use ferrofax_t30::{CallRole, Config, Event, SendPage, Session};
 use ferrofax_t38::T38Call;
@@ -14,21 +13,11 @@ use ferrofax_t38_udp::{FarEnd, run_call};
 use tokio::net::UdpSocket;
 
 fn t38_sdp(udptl: SocketAddr, params: &T38Params) -> SessionDescription {
-    let media = Media {
-        kind: "image".into(),
-        port: udptl.port(),
-        proto: "udptl".into(),
-        formats: vec!["t38".into()],
-        connection: None,
-        attributes: params.attributes(),
-        other: Vec::new(),
-    };
-    SessionDescription::new("-", 1, udptl.ip(), media)
+    ferrofax_sip::t38_session(udptl, params)
 }
 
 fn far_end(sdp: &SessionDescription) -> (SocketAddr, T38Params) {
-    let m = sdp.t38().expect("a T.38 stream");
-    (SocketAddr::new(sdp.address_of(m).unwrap(), m.port), T38Params::from_media(m))
+    ferrofax_sip::t38_far_end(sdp).expect("a T.38 stream")
 }
 
 #[tokio::test]

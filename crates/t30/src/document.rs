@@ -7,25 +7,28 @@ use crate::ReceivedPage;
 
 /// The received pages as a multi-page TIFF Class F file.
 pub fn received_tiff(pages: &[ReceivedPage], metadata: &FaxMetadata) -> Vec<u8> {
-    let coded: Vec<CodedPage> = pages
-        .iter()
-        .map(|p| {
-            if p.coding == Coding::Mmr && p.quality.bad_lines == 0 && ferrofax_image::mmr::ends_with_eofb(&p.data) {
-                // Clean MMR as it arrived: stored without coding it again.
-                CodedPage {
-                    width: p.bitmap.width(),
-                    height: p.bitmap.height(),
-                    resolution: p.resolution,
-                    coding: Coding::Mmr,
-                    byte_aligned_eols: false,
-                    data: p.data.clone(),
-                }
-            } else {
-                CodedPage::encode_mmr(&p.bitmap, p.resolution)
-            }
-        })
-        .collect();
+    let coded: Vec<CodedPage> = pages.iter().map(|p| p.clone().into_coded()).collect();
     write_tiff(&coded, metadata)
+}
+
+impl ReceivedPage {
+    /// The page as a file keeps it: clean MMR as it arrived (not coded again), anything else
+    /// coded MMR from the decoded lines.
+    pub fn into_coded(self) -> CodedPage {
+        if self.coding == Coding::Mmr && self.quality.bad_lines == 0 && ferrofax_image::mmr::ends_with_eofb(&self.data)
+        {
+            CodedPage {
+                width: self.bitmap.width(),
+                height: self.bitmap.height(),
+                resolution: self.resolution,
+                coding: Coding::Mmr,
+                byte_aligned_eols: false,
+                data: self.data,
+            }
+        } else {
+            CodedPage::encode_mmr(&self.bitmap, self.resolution)
+        }
+    }
 }
 
 #[cfg(test)]

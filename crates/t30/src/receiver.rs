@@ -3,7 +3,7 @@
 //! missing frames, CTC/CTR, EOR/ERR), repeats of answers the transmitter missed, and DCN.
 
 use crate::ecm::Pps;
-use crate::frame::{Frame, frame_map, parse_ident};
+use crate::frame::{Frame, frame_map};
 use crate::session::{AfterTx, State};
 use crate::{
     Capabilities, Dcs, Event, Failure, FrameType, Listen, ModemCommand, ModemEvent, Modulation, Negotiated, Phase,
@@ -58,14 +58,7 @@ impl Session {
 
     /// A complete transmission (up to its final frame) arrived while receiving.
     pub(crate) fn receiver_frames(&mut self, frames: Vec<Frame>) {
-        for f in &frames {
-            if f.kind == Some(FrameType::Tsi) {
-                self.remote_ident = Some(parse_ident(&f.fif));
-            }
-        }
-        let Some(last) = frames.last() else { return };
-        let Some(kind) = last.kind else { return };
-        let fif = last.fif.clone();
+        let Some((kind, fif)) = self.take_final(&frames, FrameType::Tsi) else { return };
         self.rx.t2_expiries = 0;
         if kind != Crp {
             self.rx.crps = 0;

@@ -5,7 +5,7 @@
 
 use ferrofax_image::PageWidth;
 
-use crate::frame::{Frame, frames_in_map, parse_ident};
+use crate::frame::{Frame, frames_in_map};
 use crate::page;
 use crate::session::{AfterTx, State};
 use crate::{
@@ -25,14 +25,7 @@ impl Session {
 
     /// A complete transmission (up to its final frame) arrived while sending.
     pub(crate) fn sender_frames(&mut self, frames: Vec<Frame>) {
-        for f in &frames {
-            if f.kind == Some(FrameType::Csi) {
-                self.remote_ident = Some(parse_ident(&f.fif));
-            }
-        }
-        let Some(last) = frames.last() else { return };
-        let Some(kind) = last.kind else { return };
-        let fif = last.fif.clone();
+        let Some((kind, fif)) = self.take_final(&frames, FrameType::Csi) else { return };
         use FrameType::*;
         match (self.state, kind) {
             (State::AwaitDis, Dis) => self.on_dis(Capabilities::decode(&fif)),

@@ -373,6 +373,15 @@ impl Session {
         }
     }
 
+    /// The identity in a frame set (`ident`: TSI or CSI), and the final frame's type and FIF.
+    pub(crate) fn take_final(&mut self, frames: &[Frame], ident: FrameType) -> Option<(FrameType, Vec<u8>)> {
+        if let Some(f) = frames.iter().find(|f| f.kind == Some(ident)) {
+            self.remote_ident = Some(crate::frame::parse_ident(&f.fif));
+        }
+        let last = frames.last()?;
+        Some((last.kind?, last.fif.clone()))
+    }
+
     /// A transmission's final frame arrived damaged.
     fn frame_set_damaged(&mut self) {
         self.rx_frames.clear();

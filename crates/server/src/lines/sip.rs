@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use ferrofax_api::{DeviceStatus, PortView};
-use ferrofax_image::{CodedPage, Coding};
 use ferrofax_sip::{IncomingCall, SipAgent, SipError, T38Params, t38_far_end, t38_session};
 use ferrofax_t30::{CallRole, Config as T30Config, Event, Failure, PageResponse, ReceivedPage, SendPage, Session};
 use ferrofax_t38::T38Call;
@@ -78,22 +77,6 @@ pub async fn start(core: &Arc<Core>) -> anyhow::Result<()> {
         });
     }
     Ok(())
-}
-
-/// The page as stored: clean MMR as it arrived, anything else coded MMR.
-fn stored_page(p: ReceivedPage) -> CodedPage {
-    if p.coding == Coding::Mmr && p.quality.bad_lines == 0 && ferrofax_image::mmr::ends_with_eofb(&p.data) {
-        CodedPage {
-            width: p.bitmap.width(),
-            height: p.bitmap.height(),
-            resolution: p.resolution,
-            coding: Coding::Mmr,
-            byte_aligned_eols: false,
-            data: p.data,
-        }
-    } else {
-        CodedPage::encode_mmr(&p.bitmap, p.resolution)
-    }
 }
 
 async fn answer(core: Arc<Core>, inb: Inbound, call: IncomingCall) {
@@ -178,7 +161,7 @@ async fn receive(
             remote_ident,
             caller_id: from,
             called_number: to,
-            pages: pages.into_iter().map(stored_page).collect(),
+            pages: pages.into_iter().map(ReceivedPage::into_coded).collect(),
         };
         record_received(core, r, complete).await.map_err(|p| anyhow::anyhow!("{}", p.detail))?;
     }

@@ -111,35 +111,28 @@ impl T38Terminal {
         });
     }
 
+    /// Adds octets of an HDLC frame of type `t` to the frame being gathered.
+    fn gather(&mut self, t: DataType, data: &[u8]) {
+        if self.tcf_stood_in || data.is_empty() {
+            return;
+        }
+        self.ensure_signal(t);
+        if self.hdlc.is_empty() {
+            self.hdlc_type = Some(t);
+        }
+        if self.hdlc.len() + data.len() <= MAX_FRAME {
+            self.hdlc.extend_from_slice(data);
+        } else {
+            self.hdlc_damaged = true;
+        }
+    }
+
     fn on_field(&mut self, t: DataType, field: FieldType, data: &[u8]) {
         match field {
-            FieldType::HdlcData => {
-                if self.tcf_stood_in || data.is_empty() {
-                    return;
-                }
-                self.ensure_signal(t);
-                if self.hdlc.is_empty() {
-                    self.hdlc_type = Some(t);
-                }
-                if self.hdlc.len() + data.len() <= MAX_FRAME {
-                    self.hdlc.extend_from_slice(data);
-                } else {
-                    self.hdlc_damaged = true;
-                }
-            }
+            FieldType::HdlcData => self.gather(t, data),
             FieldType::HdlcFcsOk | FieldType::HdlcFcsBad | FieldType::HdlcFcsOkSigEnd | FieldType::HdlcFcsBadSigEnd => {
                 // Some senders put the frame's last octets in the field that ends it.
-                if !data.is_empty() && !self.tcf_stood_in {
-                    self.ensure_signal(t);
-                    if self.hdlc.is_empty() {
-                        self.hdlc_type = Some(t);
-                    }
-                    if self.hdlc.len() + data.len() <= MAX_FRAME {
-                        self.hdlc.extend_from_slice(data);
-                    } else {
-                        self.hdlc_damaged = true;
-                    }
-                }
+                self.gather(t, data);
                 // A repeat of an end already reported finds nothing gathered and is ignored.
                 if !self.hdlc.is_empty() {
                     let data = std::mem::take(&mut self.hdlc);
