@@ -110,15 +110,7 @@ impl CodedPage {
             Coding::Mmr => {
                 let mut sink = RowSink::new(self.width, self.height);
                 if self.width > 0 && self.height > 0 {
-                    let settings = hayro_ccitt::DecodeSettings {
-                        columns: self.width,
-                        rows: self.height,
-                        end_of_block: true,
-                        end_of_line: false,
-                        rows_are_byte_aligned: false,
-                        encoding: hayro_ccitt::EncodingMode::Group4,
-                        strict: false,
-                    };
+                    let settings = mmr_settings(self.width, self.height);
                     let mut ctx = hayro_ccitt::DecoderContext::new(settings);
                     let _ = hayro_ccitt::decode(&self.data, &mut sink, &mut ctx);
                 }
@@ -141,15 +133,7 @@ pub fn decode_received(coding: Coding, data: &[u8], width: u32, max_lines: u32) 
             let mut sink = GrowingSink { bitmap: Bitmap::new(width, 0), y: 0, max: max_lines };
             let mut report = crate::LineReport::default();
             if width > 0 && max_lines > 0 {
-                let settings = hayro_ccitt::DecodeSettings {
-                    columns: width,
-                    rows: max_lines,
-                    end_of_block: true,
-                    end_of_line: false,
-                    rows_are_byte_aligned: false,
-                    encoding: hayro_ccitt::EncodingMode::Group4,
-                    strict: false,
-                };
+                let settings = mmr_settings(width, max_lines);
                 let mut ctx = hayro_ccitt::DecoderContext::new(settings);
                 if hayro_ccitt::decode(data, &mut sink, &mut ctx).is_err() {
                     // The rest of the page is lost; the line where decoding stopped is bad.
@@ -161,6 +145,19 @@ pub fn decode_received(coding: Coding, data: &[u8], width: u32, max_lines: u32) 
             report.lines = sink.y;
             (sink.bitmap, report)
         }
+    }
+}
+
+/// Decoder settings for MMR (T.6) ending with EOFB, leniently.
+fn mmr_settings(columns: u32, rows: u32) -> hayro_ccitt::DecodeSettings {
+    hayro_ccitt::DecodeSettings {
+        columns,
+        rows,
+        end_of_block: true,
+        end_of_line: false,
+        rows_are_byte_aligned: false,
+        encoding: hayro_ccitt::EncodingMode::Group4,
+        strict: false,
     }
 }
 

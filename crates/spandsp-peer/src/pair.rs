@@ -48,21 +48,6 @@ impl<T: T38Endpoint + ?Sized> T38Endpoint for &mut T {
     }
 }
 
-impl<T: T38Endpoint + ?Sized> T38Endpoint for Box<T> {
-    fn receive_ifp(&mut self, seq: u16, ifp: &[u8]) {
-        (**self).receive_ifp(seq, ifp)
-    }
-    fn advance(&mut self, samples: i32) -> bool {
-        (**self).advance(samples)
-    }
-    fn take_transmitted(&mut self) -> Vec<TransmittedIfp> {
-        (**self).take_transmitted()
-    }
-    fn finished(&self) -> bool {
-        (**self).finished()
-    }
-}
-
 /// How one direction of the simulated network behaves. Every copy of an IFP is one datagram;
 /// each datagram is dropped, or else duplicated, with the given probabilities (per mille),
 /// drawn from a generator seeded with `seed`, so a run is reproducible.

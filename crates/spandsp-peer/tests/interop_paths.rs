@@ -15,6 +15,15 @@ fn doc(n: u32, seed: u32) -> Vec<SendPage> {
     (0..n).map(|i| SendPage::new(page(seed + i, Resolution::Fine), Resolution::Fine)).collect()
 }
 
+fn spandsp_sender(version: u8, ecm: bool, tx: &std::path::Path) -> TerminalConfig {
+    let mut c = TerminalConfig::new(Role::Calling, version);
+    c.ecm = ecm;
+    c.compressions = Some(Compressions::T4_1D | Compressions::T4_2D | Compressions::T6);
+    c.local_ident = Some(SPANDSP_ID.into());
+    c.tx_file = Some(tx.to_path_buf());
+    c
+}
+
 fn spandsp_receiver(version: u8, ecm: bool, rx: &std::path::Path) -> TerminalConfig {
     let mut c = TerminalConfig::new(Role::Answering, version);
     c.ecm = ecm;
@@ -46,12 +55,7 @@ fn three_pages_survive_five_percent_loss_both_ways() {
         // SpanDSP sends.
         let tx_path = dir.path().join(format!("tx{i}.tif"));
         write_pages(&tx_path, &pages);
-        let mut c = TerminalConfig::new(Role::Calling, 3);
-        c.ecm = ecm;
-        c.compressions = Some(Compressions::T4_1D | Compressions::T4_2D | Compressions::T6);
-        c.local_ident = Some(SPANDSP_ID.into());
-        c.tx_file = Some(tx_path);
-        let mut peer = spandsp(&c);
+        let mut peer = spandsp(&spandsp_sender(3, ecm, &tx_path));
         let r = run(Session::receiver(our_config(CallRole::Answering)), t38(3), &mut peer, line, 900);
         check(r.ours.result == Ok(()), &format!("ecm {ecm}: our receiver failed at 5 % loss"), &peer, &r);
         check(peer.terminal.succeeded(), &format!("ecm {ecm}: SpanDSP sender failed"), &peer, &r);
@@ -157,12 +161,7 @@ fn a_change_of_resolution_mid_document_goes_through_eom_both_ways() {
         // SpanDSP sends.
         let tx_path = dir.path().join(format!("eom-tx{ecm}.tif"));
         write_pages(&tx_path, &pages);
-        let mut c = TerminalConfig::new(Role::Calling, 3);
-        c.ecm = ecm;
-        c.compressions = Some(Compressions::T4_1D | Compressions::T4_2D | Compressions::T6);
-        c.local_ident = Some(SPANDSP_ID.into());
-        c.tx_file = Some(tx_path);
-        let mut peer = spandsp(&c);
+        let mut peer = spandsp(&spandsp_sender(3, ecm, &tx_path));
         let r = run(Session::receiver(our_config(CallRole::Answering)), t38(3), &mut peer, LineModel::clean(), 900);
         check(r.ours.result == Ok(()) && peer.terminal.succeeded(), &format!("ecm {ecm}: EOM from SpanDSP"), &peer, &r);
         assert_eq!(r.received.len(), 4);

@@ -41,6 +41,18 @@ pub struct Negotiated {
     pub ecm: bool,
 }
 
+impl From<&crate::Dcs> for Negotiated {
+    fn from(dcs: &crate::Dcs) -> Negotiated {
+        Negotiated {
+            modulation: dcs.modulation,
+            coding: dcs.coding,
+            resolution: dcs.resolution,
+            width: dcs.width.pixels(),
+            ecm: dcs.ecm,
+        }
+    }
+}
+
 /// A page as the receiver decoded it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedPage {

@@ -6,8 +6,8 @@ use crate::ecm::Pps;
 use crate::frame::{Frame, frame_map};
 use crate::session::{AfterTx, State};
 use crate::{
-    Capabilities, Dcs, Event, Failure, FrameType, Listen, ModemCommand, ModemEvent, Modulation, Negotiated, Phase,
-    ReceivedPage, ScanTime, Session,
+    Capabilities, Dcs, Event, Failure, FrameType, Listen, ModemCommand, ModemEvent, Modulation, Phase, ReceivedPage,
+    ScanTime, Session,
 };
 
 /// Most octets of non-ECM data kept for one page (a page beyond this is cut).
@@ -189,15 +189,7 @@ impl Session {
         let good = crate::tcf::tcf_is_good(&self.rx.data, dcs.modulation.bit_rate());
         self.rx.data.clear();
         if good {
-            let n = Negotiated {
-                modulation: dcs.modulation,
-                coding: dcs.coding,
-                resolution: dcs.resolution,
-                width: dcs.width.pixels(),
-                ecm: dcs.ecm,
-            };
-            self.negotiated = Some(n);
-            self.events.push_back(Event::Negotiated(n));
+            self.agree(&dcs);
             self.rx.trained = true;
             let f = self.frame(FrameType::Cfr, &[]);
             self.send_control(vec![f], AfterTx::Wait(State::AwaitPage, self.cfg.timers.t2));

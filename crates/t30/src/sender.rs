@@ -9,8 +9,8 @@ use crate::frame::{Frame, frames_in_map};
 use crate::page;
 use crate::session::{AfterTx, State};
 use crate::{
-    Capabilities, Dcs, EcmPage, Event, Failure, FrameType, ModemCommand, ModemFamilies, Negotiated, PageLength,
-    PageResponse, Phase, Pps, Session,
+    Capabilities, Dcs, EcmPage, Event, Failure, FrameType, ModemCommand, ModemFamilies, PageLength, PageResponse,
+    Phase, Pps, Session,
 };
 
 impl Session {
@@ -185,15 +185,7 @@ impl Session {
 
     fn on_cfr(&mut self) {
         let dcs = self.dcs.expect("DCS sent");
-        let n = Negotiated {
-            modulation: dcs.modulation,
-            coding: dcs.coding,
-            resolution: dcs.resolution,
-            width: dcs.width.pixels(),
-            ecm: dcs.ecm,
-        };
-        self.negotiated = Some(n);
-        self.events.push_back(Event::Negotiated(n));
+        self.agree(&dcs);
         self.tx_mut().retrain = false;
         self.start_page();
     }

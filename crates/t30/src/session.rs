@@ -382,6 +382,14 @@ impl Session {
         Some((last.kind?, last.fif.clone()))
     }
 
+    /// The mode of `dcs` is agreed (the training check passed): record it and tell the
+    /// application.
+    pub(crate) fn agree(&mut self, dcs: &Dcs) {
+        let n = Negotiated::from(dcs);
+        self.negotiated = Some(n);
+        self.events.push_back(Event::Negotiated(n));
+    }
+
     /// A transmission's final frame arrived damaged.
     fn frame_set_damaged(&mut self) {
         self.rx_frames.clear();
