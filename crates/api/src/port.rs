@@ -206,6 +206,10 @@ pub struct FaxStatus {
     pub submitted_time: Option<Timestamp>,
     /// Seconds since `start_time`.
     pub elapsed_time: u64,
+    /// The mode agreed with the far end for the pages now crossing, in words (`V.17 14400
+    /// bit/s, 204×196 dpi, MMR, ECM`); empty before training.
+    #[serde(default)]
+    pub mode: String,
 }
 
 /// FaxRoutingMethod: one thing done with each fax a port receives.

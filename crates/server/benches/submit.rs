@@ -51,8 +51,8 @@ async fn run(label: &str, doc: Vec<u8>, name: &'static str, paused: bool, jobs: 
     std::fs::write(
         &config,
         format!(
-            "listen = \"127.0.0.1:{port}\"\n[[lines]]\nid = \"loop1\"\ndriver = \"loopback\"\npeer = \"loop2\"\npage_seconds = 0.0\nring_seconds = 0.0\n\
-             [[lines]]\nid = \"loop2\"\ndriver = \"loopback\"\npeer = \"loop1\"\nsend = false\npage_seconds = 0.0\nring_seconds = 0.0\n"
+            "listen = \"127.0.0.1:{port}\"\n[[lines]]\nid = \"loop1\"\ndriver = \"loopback\"\npeer = \"loop2\"\nspeed = 10000.0\nring_seconds = 0.0\n\
+             [[lines]]\nid = \"loop2\"\ndriver = \"loopback\"\npeer = \"loop1\"\nsend = false\nspeed = 10000.0\nring_seconds = 0.0\n"
         ),
     )
     .unwrap();

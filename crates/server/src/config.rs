@@ -131,7 +131,7 @@ impl<'de> Deserialize<'de> for LineConfig {
                 peer: raw.peer.ok_or_else(|| {
                     serde::de::Error::custom(format!("line `{}`: a loopback line needs `peer`", raw.id))
                 })?,
-                page_seconds: raw.page_seconds.unwrap_or_else(default_page_seconds),
+                speed: raw.speed.map(|v| v.clamp(0.01, 10_000.0)).unwrap_or(DEFAULT_LOOPBACK_SPEED),
                 ring_seconds: raw.ring_seconds.unwrap_or_else(default_ring_seconds),
                 busy_numbers: raw.busy_numbers.unwrap_or_default(),
             },
@@ -193,7 +193,7 @@ struct RawLine {
     tsid: Option<String>,
     // loopback
     peer: Option<String>,
-    page_seconds: Option<f64>,
+    speed: Option<f64>,
     ring_seconds: Option<f64>,
     busy_numbers: Option<Vec<String>>,
     // sip
@@ -207,10 +207,12 @@ struct RawLine {
 #[derive(Debug, Clone)]
 pub enum DriverConfig {
     /// A line wired to another loopback line of this server: every number dialled reaches
-    /// `peer`. Pages cross with `page_seconds` per page.
+    /// `peer`. The two ends run the real T.30 engine over an in-memory T.38 link.
     Loopback {
         peer: String,
-        page_seconds: f64,
+        /// How many times faster than a real line the call runs (1: as long as a real fax
+        /// call, about 10 s for set-up and a few seconds a page; default 5).
+        speed: f64,
         /// Seconds per ring before the peer answers.
         ring_seconds: f64,
         /// Numbers (prefixes) that answer busy, for trying retries.
@@ -233,9 +235,9 @@ pub enum DriverConfig {
     },
 }
 
-fn default_page_seconds() -> f64 {
-    2.0
-}
+/// Loopback calls run five times faster than real ones unless told otherwise: a fax sent to
+/// try the server arrives in seconds, through every phase of a real call.
+pub const DEFAULT_LOOPBACK_SPEED: f64 = 5.0;
 
 fn default_ring_seconds() -> f64 {
     1.0
@@ -285,7 +287,7 @@ impl Config {
             name: Some(format!("Loopback {}", &id[4..])),
             driver: DriverConfig::Loopback {
                 peer: peer.into(),
-                page_seconds: default_page_seconds(),
+                speed: DEFAULT_LOOPBACK_SPEED,
                 ring_seconds: default_ring_seconds(),
                 busy_numbers: Vec::new(),
             },
@@ -362,7 +364,7 @@ mod tests {
             id = "a"
             driver = "loopback"
             peer = "b"
-            page_seconds = 0.1
+            speed = 10.0
             [[lines]]
             id = "b"
             driver = "loopback"

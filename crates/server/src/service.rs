@@ -275,6 +275,7 @@ pub fn idle_status(device_id: &str, name: &str, csid: &str, tsid: &str) -> FaxSt
         start_time: None,
         submitted_time: None,
         elapsed_time: 0,
+        mode: String::new(),
     };
     s.description = describe(&s);
     s
@@ -285,13 +286,22 @@ pub fn describe(s: &FaxStatus) -> String {
     match s.device_status {
         DeviceStatus::Available => "idle".into(),
         DeviceStatus::Dialing => format!("dialing {}", s.address),
-        DeviceStatus::Sending => format!("sending page {} of {} to {}", s.current_page, s.page_count, s.address),
-        DeviceStatus::Receiving => {
-            format!("receiving page {} from {}", s.current_page, if s.tsid.is_empty() { "unknown" } else { &s.tsid })
+        DeviceStatus::Sending => {
+            format!("sending page {} of {} to {}{}", s.current_page, s.page_count, s.address, in_mode(&s.mode))
         }
+        DeviceStatus::Receiving => format!(
+            "receiving page {} from {}{}",
+            s.current_page,
+            if s.tsid.is_empty() { "unknown" } else { &s.tsid },
+            in_mode(&s.mode)
+        ),
         DeviceStatus::Ringing => "ringing".into(),
         DeviceStatus::Answered => "answered".into(),
         DeviceStatus::Aborting => "ending the call".into(),
         other => other.as_str().replace('_', " "),
     }
+}
+
+fn in_mode(mode: &str) -> String {
+    if mode.is_empty() { String::new() } else { format!(" ({mode})") }
 }

@@ -78,14 +78,14 @@ async fn kill_9_mid_run_loses_no_acknowledged_job_and_completes_none_twice() {
 id = "loop1"
 driver = "loopback"
 peer = "loop2"
-page_seconds = 0.01
+speed = 200.0
 ring_seconds = 0.0
 [[lines]]
 id = "loop2"
 driver = "loopback"
 peer = "loop1"
 send = false
-page_seconds = 0.01
+speed = 200.0
 ring_seconds = 0.0
 "#
         ),

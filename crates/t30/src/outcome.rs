@@ -53,6 +53,21 @@ impl From<&crate::Dcs> for Negotiated {
     }
 }
 
+/// In words, as a port's status shows it: `V.17 14400 bit/s, 204×196 dpi, MMR, ECM`.
+impl std::fmt::Display for Negotiated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} bit/s, {}×{} dpi, {}{}",
+            self.modulation,
+            self.resolution.x_dpi(),
+            self.resolution.y_dpi(),
+            self.coding.name(),
+            if self.ecm { ", ECM" } else { "" }
+        )
+    }
+}
+
 /// A page as the receiver decoded it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedPage {
@@ -182,10 +197,13 @@ pub enum Event {
         page: u32,
         response: PageResponse,
     },
-    /// A page was received and accepted (receiving).
+    /// A page was received and accepted (receiving). Given before the answer goes out, so a
+    /// page the sender sees confirmed has always been given to the application first.
     PageReceived {
         page: u32,
         received: Box<ReceivedPage>,
+        /// The sender ended the fax with this page (EOP or PRI-EOP followed it).
+        last: bool,
     },
     /// The session is over.
     Finished(Completion),

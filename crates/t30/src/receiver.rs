@@ -241,7 +241,8 @@ impl Session {
             None => FrameType::Rtn,
         };
         if let Some(p) = page.filter(|_| answer != FrameType::Rtn) {
-            self.events.push_back(Event::PageReceived { page: self.pages_received, received: Box::new(p) });
+            let last = matches!(kind, FrameType::Eop | FrameType::PriEop);
+            self.events.push_back(Event::PageReceived { page: self.pages_received, received: Box::new(p), last });
             self.pages_received += 1;
         }
         self.after_page_answer(kind, answer, &[]);
@@ -382,7 +383,8 @@ impl Session {
         let (bitmap, quality) =
             ferrofax_image::decode_received(dcs.coding, &data, dcs.width.pixels(), self.cfg.max_page_lines);
         let page = ReceivedPage { bitmap, resolution: dcs.resolution, coding: dcs.coding, quality, data };
-        self.events.push_back(Event::PageReceived { page: self.pages_received, received: Box::new(page) });
+        let last = matches!(post, FrameType::Eop | FrameType::PriEop);
+        self.events.push_back(Event::PageReceived { page: self.pages_received, received: Box::new(page), last });
         self.pages_received += 1;
         // The block (and PPS) is what a repeat asks about: remember the answer under PPS.
         self.after_page_answer(post, answer, &[]);

@@ -234,6 +234,12 @@ impl Session {
         self.state == State::Done
     }
 
+    /// The far end's identity as far as it is known (its CSI when sending, TSI when
+    /// receiving).
+    pub fn remote_ident(&self) -> Option<&str> {
+        self.remote_ident.as_deref()
+    }
+
     /// How the session ended, once it has.
     pub fn completion(&self) -> Option<&Completion> {
         self.result.as_ref()

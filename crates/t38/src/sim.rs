@@ -121,6 +121,118 @@ impl PartialOrd for InFlight {
     }
 }
 
+/// Two endpoints' lines: datagrams in flight and what each line does to them. Time is
+/// whatever the caller says it is, so the same link serves a simulation that jumps from one
+/// due moment to the next ([`run_link`]) and a call paced by a real or test clock.
+pub struct Link {
+    rng: [Rng; 2],
+    lines: [LineModel; 2],
+    flight: BinaryHeap<InFlight>,
+    order: u64,
+    now: Duration,
+    stats: LinkOutcome,
+}
+
+impl Link {
+    /// A link over lines `ab` (endpoint a → b) and `ba`, at time zero.
+    pub fn new(ab: LineModel, ba: LineModel) -> Link {
+        Link {
+            rng: [Rng(ab.seed.max(1)), Rng(ba.seed.max(1) ^ 0x9E37_79B9_7F4A_7C15)],
+            lines: [ab, ba],
+            flight: BinaryHeap::new(),
+            order: 0,
+            now: Duration::ZERO,
+            stats: LinkOutcome { elapsed: Duration::ZERO, finished: [false; 2], sent: [0; 2], dropped: [0; 2] },
+        }
+    }
+
+    /// Starts both endpoints at time zero.
+    pub fn start(&mut self, a: &mut dyn DatagramEndpoint, b: &mut dyn DatagramEndpoint) {
+        a.start(self.now);
+        b.start(self.now);
+        self.collect(a, b);
+    }
+
+    /// Runs both endpoints through every moment due up to `until`, in order: datagrams
+    /// arrive, timers fire, what they send goes on the line. Returns the next moment
+    /// something is due after `until`, or None when both have finished or nothing will
+    /// ever happen again.
+    pub fn run_until(
+        &mut self,
+        a: &mut dyn DatagramEndpoint,
+        b: &mut dyn DatagramEndpoint,
+        until: Duration,
+    ) -> Option<Duration> {
+        let mut stuck = 0u32;
+        loop {
+            self.stats.finished = [a.is_finished(), b.is_finished()];
+            if self.stats.finished == [true, true] {
+                return None;
+            }
+            let next =
+                [a.poll_timeout(), b.poll_timeout(), self.flight.peek().map(|f| f.at)].into_iter().flatten().min()?;
+            if next > until {
+                self.now = self.now.max(until);
+                self.stats.elapsed = self.now;
+                return Some(next);
+            }
+            if next <= self.now {
+                stuck += 1;
+                assert!(
+                    stuck < 100_000,
+                    "an endpoint keeps asking for the same moment {:?} without progress",
+                    self.now
+                );
+            } else {
+                stuck = 0;
+            }
+            self.now = next.max(self.now);
+            self.stats.elapsed = self.now;
+            let now = self.now;
+            while self.flight.peek().is_some_and(|f| f.at <= now) {
+                let f = self.flight.pop().expect("peeked");
+                let ep: &mut dyn DatagramEndpoint = if f.to == 0 { &mut *a } else { &mut *b };
+                ep.handle_datagram(now, &f.datagram);
+            }
+            if a.poll_timeout().is_some_and(|t| t <= now) {
+                a.handle_timeout(now);
+            }
+            if b.poll_timeout().is_some_and(|t| t <= now) {
+                b.handle_timeout(now);
+            }
+            self.collect(a, b);
+        }
+    }
+
+    /// What the link did so far.
+    pub fn outcome(&self) -> LinkOutcome {
+        self.stats
+    }
+
+    /// Puts what the endpoints have to send on their lines.
+    fn collect(&mut self, a: &mut dyn DatagramEndpoint, b: &mut dyn DatagramEndpoint) {
+        for side in 0..2 {
+            let ep: &mut dyn DatagramEndpoint = if side == 0 { &mut *a } else { &mut *b };
+            while let Some(d) = ep.poll_datagram() {
+                self.stats.sent[side] += 1;
+                let line = &self.lines[side];
+                let r = &mut self.rng[side];
+                if r.next_f64() < line.loss || line.cut_at.is_some_and(|t| self.now >= t) {
+                    self.stats.dropped[side] += 1;
+                    continue;
+                }
+                let copies = if r.next_f64() < line.duplicate { 2 } else { 1 };
+                for _ in 0..copies {
+                    let jitter = line.jitter.mul_f64(r.next_f64());
+                    self.order += 1;
+                    let at = self.now + line.delay + jitter;
+                    self.flight.push(InFlight { at, order: self.order, to: 1 - side, datagram: d.clone() });
+                }
+            }
+        }
+    }
+}
+
 /// Runs two endpoints against each other over lines `ab` (a → b) and `ba` until both finish
 /// or `limit` of simulated time passes.
 pub fn run_link(
@@ -130,63 +242,11 @@ pub fn run_link(
     ba: LineModel,
     limit: Duration,
 ) -> LinkOutcome {
-    let mut rng = [Rng(ab.seed.max(1)), Rng(ba.seed.max(1) ^ 0x9E37_79B9_7F4A_7C15)];
-    let lines = [ab, ba];
-    let mut flight: BinaryHeap<InFlight> = BinaryHeap::new();
-    let mut order = 0u64;
-    let mut out = LinkOutcome { elapsed: Duration::ZERO, finished: [false; 2], sent: [0; 2], dropped: [0; 2] };
-    let mut now = Duration::ZERO;
-    let mut stuck = 0u32;
-    a.start(now);
-    b.start(now);
-    loop {
-        for side in 0..2 {
-            let ep: &mut dyn DatagramEndpoint = if side == 0 { &mut *a } else { &mut *b };
-            while let Some(d) = ep.poll_datagram() {
-                out.sent[side] += 1;
-                let line = &lines[side];
-                let r = &mut rng[side];
-                if r.next_f64() < line.loss || line.cut_at.is_some_and(|t| now >= t) {
-                    out.dropped[side] += 1;
-                    continue;
-                }
-                let copies = if r.next_f64() < line.duplicate { 2 } else { 1 };
-                for _ in 0..copies {
-                    let jitter = line.jitter.mul_f64(r.next_f64());
-                    order += 1;
-                    flight.push(InFlight { at: now + line.delay + jitter, order, to: 1 - side, datagram: d.clone() });
-                }
-            }
-        }
-        out.finished = [a.is_finished(), b.is_finished()];
-        if out.finished == [true, true] {
-            break;
-        }
-        let next = [a.poll_timeout(), b.poll_timeout(), flight.peek().map(|f| f.at)].into_iter().flatten().min();
-        let Some(next) = next else { break };
-        if next <= now {
-            stuck += 1;
-            assert!(stuck < 100_000, "an endpoint keeps asking for the same moment {now:?} without progress");
-        } else {
-            stuck = 0;
-        }
-        now = next.max(now);
-        if now > limit {
-            now = limit;
-            break;
-        }
-        while flight.peek().is_some_and(|f| f.at <= now) {
-            let f = flight.pop().expect("peeked");
-            let ep: &mut dyn DatagramEndpoint = if f.to == 0 { &mut *a } else { &mut *b };
-            ep.handle_datagram(now, &f.datagram);
-        }
-        if a.poll_timeout().is_some_and(|t| t <= now) {
-            a.handle_timeout(now);
-        }
-        if b.poll_timeout().is_some_and(|t| t <= now) {
-            b.handle_timeout(now);
-        }
+    let mut link = Link::new(ab, ba);
+    link.start(a, b);
+    if link.run_until(a, b, limit).is_some() {
+        link.now = limit;
+        link.stats.elapsed = limit;
     }
-    out.elapsed = now;
-    out
+    link.outcome()
 }

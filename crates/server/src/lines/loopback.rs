@@ -1,11 +1,18 @@
 //! The loopback line: two ports of this server wired together. A call from one reaches its
 //! peer whatever number is dialled; the peer rings `Rings` times (if its Receive is on and it
-//! is free), answers, and the stored pages cross one by one, `page_seconds` each, each page
-//! confirmed as it lands. The SIP-lines issue rebuilds this on the T.30 engine.
+//! is free) and answers, and then the two ends run the real fax engine against each other: a
+//! T.30 sender with the port's TSID and a T.30 receiver with the peer's CSID, over an
+//! in-memory T.38 link, negotiating, training, coding and (with ECM) correcting as on a real
+//! line. Time on the link is the server's clock, `speed` times faster, so tests on a manual
+//! clock move calls along by moving time.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use ferrofax_api::{DeviceStatus, PortView};
+use ferrofax_t30::{CallRole, Completion, Config as T30Config, Event, PageResponse, SendPage, Session};
+use ferrofax_t38::sim::{LineModel, Link};
+use ferrofax_t38::{T38Call, T38Config};
 use tokio_util::sync::CancellationToken;
 
 use super::{Outcome, wait};
@@ -18,13 +25,16 @@ use crate::store::JobRow;
 #[derive(Debug, Clone)]
 pub struct Wiring {
     pub peer: String,
-    pub page_ms: Millis,
+    /// Link time runs this many times faster than the server's clock.
+    pub speed: f64,
     pub ring_ms: Millis,
     pub busy_numbers: Vec<String>,
 }
 
 /// Rings of a peer that does not answer before the caller gives up.
 const NO_ANSWER_RINGS: i64 = 5;
+/// The longest a loopback call may last, in link time.
+const CALL_LIMIT: Duration = Duration::from_secs(2 * 3600);
 
 pub async fn send(
     core: &Arc<Core>,
@@ -76,6 +86,81 @@ pub async fn send(
     }
 }
 
+/// The two ends of a loopback call and what has happened on them.
+struct Ends<'a> {
+    core: &'a Arc<Core>,
+    port: &'a PortView,
+    peer: &'a PortView,
+    job: &'a JobRow,
+    /// The job's page number of the first page of this attempt.
+    first: u32,
+    reception: Reception,
+    /// The fax was kept by the receiving port (after its last page).
+    recorded: bool,
+    sent: Option<Completion>,
+    received: Option<Completion>,
+}
+
+impl Ends<'_> {
+    /// Acts on what the receiving end reports. A page is kept before its answer reaches the
+    /// sender, so a page the sender sees confirmed is never one that was lost.
+    async fn receiver_event(&mut self, e: Event) {
+        match e {
+            Event::Negotiated(n) => self.core.set_live(&self.peer.device_id, |l| l.status.mode = n.to_string()),
+            Event::PageStarted { page } => {
+                self.core.set_live(&self.peer.device_id, |l| l.status.current_page = page + 1);
+            }
+            Event::PageReceived { received, last, .. } => {
+                self.reception.pages.push(received.into_coded());
+                if last {
+                    self.keep_reception(true).await;
+                }
+            }
+            Event::Finished(c) => self.received = Some(c),
+            _ => {}
+        }
+    }
+
+    /// Acts on what the sending end reports: progress on the port, pages on the job.
+    async fn sender_event(&mut self, e: Event, out: &mut Outcome) {
+        let (core, device) = (self.core, &self.port.device_id);
+        match e {
+            Event::RemoteCapabilities { ident, .. } => {
+                out.remote_ident = ident.unwrap_or_default();
+                core.set_live(device, |l| l.status.csid = out.remote_ident.clone());
+            }
+            Event::Negotiated(n) => core.set_live(device, |l| l.status.mode = n.to_string()),
+            Event::PageStarted { page } => {
+                let n = self.first + page;
+                core.set_live(device, |l| {
+                    l.status.device_status = DeviceStatus::Sending;
+                    l.status.current_page = n;
+                });
+                core.page_started(self.job.id, n).await;
+            }
+            Event::PageAnswered { page, response: PageResponse::Confirmed | PageResponse::ConfirmedRetrain } => {
+                let n = self.first + page;
+                core.page_confirmed(self.job.id, self.job.attempts, n).await;
+                out.pages_confirmed = n;
+            }
+            Event::Finished(c) => self.sent = Some(c),
+            _ => {}
+        }
+    }
+
+    /// Stores what the receiving port got, once.
+    async fn keep_reception(&mut self, complete: bool) {
+        if self.recorded || self.reception.pages.is_empty() {
+            return;
+        }
+        self.recorded = true;
+        let r = Reception { pages: std::mem::take(&mut self.reception.pages), ..self.reception.clone() };
+        if let Err(e) = record_received(self.core, r, complete).await {
+            tracing::error!("recording a received fax failed: {}", e.detail);
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn call(
     core: &Arc<Core>,
@@ -87,8 +172,7 @@ async fn call(
     cancel: &CancellationToken,
     out: &mut Outcome,
 ) -> Result<(), (DeviceStatus, String)> {
-    let started = core.now();
-    let start = timestamp(started);
+    let start = timestamp(core.now());
     core.set_live(&peer.device_id, |l| {
         let s = &mut l.status;
         s.device_status = DeviceStatus::Ringing;
@@ -101,59 +185,85 @@ async fn call(
     core.set_live(&peer.device_id, |l| {
         l.status.device_status = DeviceStatus::Receiving;
         l.status.receive = true;
-        l.status.tsid = tsid.into();
         l.status.csid = peer.csid.clone();
         l.status.address = job.fax_number.clone();
     });
-    out.remote_ident = peer.csid.clone();
-    let mut reception = Reception {
-        port: peer.clone(),
-        remote_ident: tsid.into(),
-        caller_id: port.tsid.clone(),
-        called_number: job.fax_number.clone(),
-        pages: Vec::new(),
-    };
-    for n in (job.pages_confirmed + 1)..=job.page_count {
-        core.set_live(&port.device_id, |l| {
-            l.status.device_status = DeviceStatus::Sending;
-            l.status.current_page = n;
-            l.status.csid = peer.csid.clone();
-        });
-        core.set_live(&peer.device_id, |l| l.status.current_page = n);
-        core.page_started(job.id, n).await;
-        let page = match core.page_to_send(job, n, tsid, started).await {
-            Ok(p) => p,
+    let first = job.pages_confirmed + 1;
+    let started = core.now();
+    let mut pages = Vec::new();
+    for n in first..=job.page_count {
+        match core.page_to_send(job, n, tsid, started).await {
+            Ok(p) => pages.push(SendPage::coded(p)),
             Err(p) => return Err((DeviceStatus::FatalError, format!("page {n} could not be read: {}", p.detail))),
-        };
-        if !wait(core, cancel, w.page_ms).await {
-            let detail = format!("call ended during page {n}");
-            finish_reception(core, reception, false).await;
-            return Err((DeviceStatus::Disconnected, detail));
         }
-        reception.pages.push(page);
-        if n == job.page_count {
-            // The receiver keeps the fax before it confirms the last page, so that a confirmed
-            // page is never one that was lost.
-            let pages = std::mem::take(&mut reception.pages);
-            finish_reception(core, Reception { pages, ..reception.clone() }, true).await;
-        }
-        core.page_confirmed(job.id, job.attempts, n).await;
-        out.pages_confirmed = n;
     }
-    out.status = DeviceStatus::Completed;
-    out.detail = format!(
-        "{} pages confirmed by {}",
-        job.page_count,
-        if peer.csid.is_empty() { &peer.device_id } else { &peer.csid }
-    );
-    Ok(())
-}
+    let mut sender =
+        T38Call::new(Session::sender(T30Config::new(CallRole::Calling, tsid), pages), T38Config::default());
+    let mut receiver =
+        T38Call::new(Session::receiver(T30Config::new(CallRole::Answering, &peer.csid)), T38Config::default());
+    let mut ends = Ends {
+        core,
+        port,
+        peer,
+        job,
+        first,
+        reception: Reception {
+            port: peer.clone(),
+            remote_ident: String::new(),
+            caller_id: port.tsid.clone(),
+            called_number: job.fax_number.clone(),
+            pages: Vec::new(),
+        },
+        recorded: false,
+        sent: None,
+        received: None,
+    };
 
-async fn finish_reception(core: &Arc<Core>, r: Reception, complete: bool) {
-    if r.pages.is_empty() {
-        return;
+    // Link time `t` is server time `origin + t / speed`.
+    let origin = core.now();
+    let speed = w.speed.max(0.01);
+    let link_now = |now: Millis| Duration::from_secs_f64(((now - origin).max(0) as f64 / 1000.0) * speed);
+    let server_time = |t: Duration| origin + (t.as_secs_f64() * 1000.0 / speed).ceil() as Millis;
+    let mut link = Link::new(LineModel::clean(), LineModel::clean());
+    link.start(&mut sender, &mut receiver);
+    let mut cancelled = false;
+    loop {
+        let now = link_now(core.now()).min(CALL_LIMIT);
+        let next = link.run_until(&mut sender, &mut receiver, now);
+        if let Some(tsi) = receiver.session().remote_ident().filter(|t| *t != ends.reception.remote_ident) {
+            ends.reception.remote_ident = tsi.to_string();
+            core.set_live(&peer.device_id, |l| l.status.tsid = tsi.to_string());
+        }
+        while let Some(e) = receiver.poll_event() {
+            ends.receiver_event(e).await;
+        }
+        while let Some(e) = sender.poll_event() {
+            ends.sender_event(e, out).await;
+        }
+        let Some(next) = next.filter(|_| now < CALL_LIMIT) else { break };
+        tokio::select! {
+            _ = core.clock.sleep_until(server_time(next)) => {}
+            _ = cancel.cancelled() => {
+                cancelled = true;
+                break;
+            }
+        }
     }
-    if let Err(e) = record_received(core, r, complete).await {
-        tracing::error!("recording a received fax failed: {}", e.detail);
+    let receiver_done = ends.received.as_ref().is_some_and(|c| c.result.is_ok());
+    ends.keep_reception(receiver_done).await;
+    if cancelled {
+        return Err((DeviceStatus::Aborting, "cancelled during the call".into()));
+    }
+    let Some(sent) = ends.sent else {
+        return Err((DeviceStatus::Disconnected, "the call did not end within two hours".into()));
+    };
+    match sent.result {
+        Ok(()) => {
+            out.status = DeviceStatus::Completed;
+            let by = if out.remote_ident.is_empty() { &peer.device_id } else { &out.remote_ident };
+            out.detail = format!("{} pages confirmed by {by}", job.page_count);
+            Ok(())
+        }
+        Err(f) => Err((DeviceStatus::Disconnected, format!("T.30: {}", f.description()))),
     }
 }

@@ -32,13 +32,8 @@ pub struct Outcome {
 pub async fn send(core: &Arc<Core>, port: &PortView, job: &JobRow, tsid: &str, cancel: &CancellationToken) -> Outcome {
     let line = core.config.effective_lines().into_iter().find(|l| l.id == port.device_id);
     match line.map(|l| l.driver) {
-        Some(DriverConfig::Loopback { peer, page_seconds, ring_seconds, busy_numbers }) => {
-            let wiring = loopback::Wiring {
-                peer,
-                page_ms: (page_seconds * 1000.0) as Millis,
-                ring_ms: (ring_seconds * 1000.0) as Millis,
-                busy_numbers,
-            };
+        Some(DriverConfig::Loopback { peer, speed, ring_seconds, busy_numbers }) => {
+            let wiring = loopback::Wiring { peer, speed, ring_ms: (ring_seconds * 1000.0) as Millis, busy_numbers };
             loopback::send(core, port, &wiring, job, tsid, cancel).await
         }
         Some(DriverConfig::Sip { peer, media_ip, t38_version, listen, .. }) => {

@@ -20,13 +20,14 @@ pub struct Faxd {
 /// 2026-11-24 12:00:00 UTC.
 pub const NOON: i64 = 1_795_521_600_000;
 
-pub fn loopback_config(page_seconds: f64) -> Config {
+/// The loopback pair, its calls running `speed` times faster than a real line.
+pub fn loopback_config(speed: f64) -> Config {
     let line = |id: &str, peer: &str, send: bool| LineConfig {
         id: id.into(),
         name: None,
         driver: DriverConfig::Loopback {
             peer: peer.into(),
-            page_seconds,
+            speed,
             ring_seconds: 1.0,
             busy_numbers: vec!["666".into()],
         },
