@@ -264,6 +264,6 @@ async fn call(
             out.detail = format!("{} pages confirmed by {by}", job.page_count);
             Ok(())
         }
-        Err(f) => Err((DeviceStatus::Disconnected, format!("T.30: {}", f.description()))),
+        Err(f) => Err((super::t30_failure_status(&f), format!("T.30: {}", f.description()))),
     }
 }

@@ -49,6 +49,16 @@ pub async fn send(core: &Arc<Core>, port: &PortView, job: &JobRow, tsid: &str, c
     }
 }
 
+/// The port status a T.30 failure means: a far end that never answers as a fax machine is
+/// not a fax call; anything else ended the call early.
+pub fn t30_failure_status(f: &ferrofax_t30::Failure) -> DeviceStatus {
+    use ferrofax_t30::Failure;
+    match f {
+        Failure::T1Expired | Failure::RemoteCannotReceive => DeviceStatus::NotFaxCall,
+        _ => DeviceStatus::Disconnected,
+    }
+}
+
 /// Waits `ms` on the server's clock; false if the call was cancelled meanwhile.
 pub async fn wait(core: &Core, cancel: &CancellationToken, ms: Millis) -> bool {
     let until = core.now() + ms;

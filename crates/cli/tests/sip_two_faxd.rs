@@ -1,0 +1,179 @@
+//! Two faxd processes on 127.0.0.1, each with its own ports and data directory, fax each other
+//! over SIP and T.38 on real UDP: `fax send --wait` of a five-page PDF (made by Ghostscript,
+//! not by us) shows each page as it goes, the job ends Completed with the far end's CSI, and
+//! the other faxd has a Receive job whose pages decode (with libtiff's tools) to the pixels
+//! the sender sent.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+struct Faxd(Child);
+
+impl Drop for Faxd {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn bin(name: &str) -> PathBuf {
+    let fax = PathBuf::from(env!("CARGO_BIN_EXE_fax"));
+    if name == "fax" { fax } else { fax.with_file_name(name) }
+}
+
+fn fax(data: &Path, args: &[&str]) -> Output {
+    Command::new(bin("fax"))
+        .args(args)
+        .env("FAXD_DATA_DIR", data)
+        .env_remove("FAX_URL")
+        .env_remove("FAX_TOKEN")
+        .output()
+        .expect("fax runs")
+}
+
+fn ok(out: Output) -> Output {
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// Runs a peer tool; a missing peer fails the test (CI installs them).
+fn peer(cmd: &mut Command) -> Output {
+    let name = format!("{cmd:?}");
+    let out = cmd.output().unwrap_or_else(|e| panic!("{name}: {e} (install ghostscript and libtiff-tools)"));
+    assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn free_port(udp: bool) -> u16 {
+    if udp {
+        std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    } else {
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    }
+}
+
+/// A faxd with one SIP line, started from a config file in `dir`.
+fn start(dir: &Path, line: &str, sip: u16, peer_sip: u16, send: bool, ident: &str, extra: &str) -> (Faxd, PathBuf) {
+    let data = dir.join(format!("{line}-data"));
+    let config = dir.join(format!("{line}.toml"));
+    let http = free_port(false);
+    std::fs::write(
+        &config,
+        format!(
+            r#"listen = "127.0.0.1:{http}"
+{extra}
+[[lines]]
+id = "{line}"
+driver = "sip"
+listen = "127.0.0.1:{sip}"
+peer = "127.0.0.1:{peer_sip}"
+accept_from = ["127.0.0.1"]
+t38_version = 3
+ring_seconds = 0.2
+send = {send}
+receive = {receive}
+csid = "{ident}"
+tsid = "{ident}"
+"#,
+            receive = !send
+        ),
+    )
+    .unwrap();
+    let child = Command::new(bin("faxd"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&data)
+        .env("FAXD_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("faxd starts");
+    let started = Instant::now();
+    while !data.join("faxd.url").exists() {
+        assert!(started.elapsed() < Duration::from_secs(30), "faxd {line} did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (Faxd(child), data)
+}
+
+/// Five A4 pages of PostScript turned into a PDF by Ghostscript.
+fn five_page_pdf(dir: &Path) -> PathBuf {
+    let ps = dir.join("five.ps");
+    std::fs::write(
+        &ps,
+        "%!PS\n/Helvetica findfont 40 scalefont setfont\n\
+         1 1 5 { /n exch def\n\
+           72 720 moveto (Page ) show n 2 string cvs show (  of 5) show\n\
+           /Helvetica findfont 16 scalefont setfont\n\
+           72 660 moveto (Faxed between two faxd processes over SIP and T.38.) show\n\
+           n 40 mul 100 add 300 moveto 200 0 rlineto 0 n 20 mul rlineto -200 0 rlineto closepath fill\n\
+           /Helvetica findfont 40 scalefont setfont\n\
+           showpage } for\n",
+    )
+    .unwrap();
+    let pdf = dir.join("five.pdf");
+    peer(
+        Command::new("gs")
+            .args(["-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=pdfwrite", "-sPAPERSIZE=a4"])
+            .arg(format!("-sOutputFile={}", pdf.display()))
+            .arg(&ps),
+    );
+    pdf
+}
+
+/// The pages of a TIFF file as PBM rasters, split and decoded by libtiff's tools.
+fn tiff_pages(tiff: &Path) -> Vec<Vec<u8>> {
+    let dir = tiff.with_extension("pages");
+    std::fs::create_dir_all(&dir).unwrap();
+    peer(Command::new("tiffsplit").arg(tiff).arg(dir.join("p")));
+    let mut parts: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    parts.sort();
+    parts.iter().map(|p| peer(Command::new("tifftopnm").arg(p)).stdout).collect()
+}
+
+#[test]
+fn two_faxd_processes_fax_a_five_page_pdf_over_sip_with_live_progress() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (sa, sb) = (free_port(true), free_port(true));
+    let (_a, a) = start(tmp.path(), "sip1", sa, sb, true, "+1 555 0100", "");
+    let (_b, b) = start(tmp.path(), "sip2", sb, sa, false, "+1 555 0200", "");
+    // Without the branding line the pages must arrive exactly as sent.
+    ok(fax(&a, &["server", "set", "branding", "false"]));
+
+    let pdf = five_page_pdf(tmp.path());
+    let out = ok(fax(&a, &["send", pdf.to_str().unwrap(), "--to", "200", "--wait"]));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for n in 1..=5 {
+        assert!(stdout.contains(&format!("page {n} of 5")), "live progress shows page {n}: {stdout}");
+    }
+    assert!(stdout.contains("dialing 200"), "{stdout}");
+    assert!(stdout.contains("completed: 5/5 pages confirmed by +1 555 0200"), "{stdout}");
+    let job_id: String = stdout.split_whitespace().nth(1).unwrap().trim_end_matches(':').to_string();
+
+    // The other faxd received it.
+    let started = Instant::now();
+    let received = loop {
+        let out = ok(fax(&b, &["inbox", "--json"]));
+        let inbox: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        if let Some(r) = inbox.as_array().unwrap().iter().find(|r| r["type"] == "receive") {
+            break r.clone();
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "nothing arrived: {inbox}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(received["page_count"], 5, "{received}");
+    assert_eq!(received["tsid"], "+1 555 0100", "{received}");
+    assert_eq!(received["called_number"], "200", "{received}");
+
+    let got = tmp.path().join("received.tif");
+    ok(fax(&b, &["inbox", "get", &received["job_id"].to_string(), "-o", got.to_str().unwrap()]));
+    let got = tiff_pages(&got);
+    assert_eq!(got.len(), 5);
+    for n in 1..=5usize {
+        let sent = tmp.path().join(format!("sent{n}.tif"));
+        ok(fax(&a, &["job", "page", &job_id, &n.to_string(), "-o", sent.to_str().unwrap()]));
+        let sent = tiff_pages(&sent);
+        assert!(got[n - 1] == sent[0], "page {n} arrives pixel for pixel as sent");
+    }
+}
