@@ -29,6 +29,14 @@ pub enum PortAction {
         #[arg(allow_hyphen_values = true)]
         value: String,
     },
+    /// Follow a line live: each change of its status (ringing, the far end's identity, the
+    /// agreed mode, page by page) as one line, until interrupted (or `--calls N` calls ended).
+    Watch {
+        id: String,
+        /// Stop after this many calls have ended.
+        #[arg(long)]
+        calls: Option<u32>,
+    },
     /// Show a line's routing methods.
     Routing { id: String },
     /// Enable or disable a routing method, optionally with its routing data
@@ -118,6 +126,7 @@ pub async fn port(s: &FaxServer, action: PortAction, as_json: bool) -> anyhow::R
                     "page",
                     if st.page_count > 0 { format!("{} of {}", st.current_page, st.page_count) } else { String::new() },
                 ),
+                ("mode", st.mode.clone()),
                 ("elapsed", format!("{} s", st.elapsed_time)),
             ]);
         }
@@ -130,6 +139,7 @@ pub async fn port(s: &FaxServer, action: PortAction, as_json: bool) -> anyhow::R
             }
             println!("{}: {key} = {value} (priority {})", p.device_id, p.priority);
         }
+        PortAction::Watch { id, calls } => return watch(s, &id, calls, as_json).await,
         PortAction::Routing { id } => {
             let methods = s.port(&id).await?.routing_methods().await?;
             if as_json {
@@ -162,6 +172,43 @@ pub async fn port(s: &FaxServer, action: PortAction, as_json: bool) -> anyhow::R
                 return json(&methods).map(|_| 0);
             }
             println!("routing of {id} updated");
+        }
+    }
+    Ok(0)
+}
+
+/// Prints a port's status changes as they are pushed, one line each (a JSON object each with
+/// `--json`).
+async fn watch(s: &FaxServer, id: &str, calls: Option<u32>, as_json: bool) -> anyhow::Result<i32> {
+    use futures_util::StreamExt;
+    let p = s.port(id).await?;
+    let mut events = s.events(None).await?;
+    let mut last = p.status().await?;
+    let line = |st: &ferrofax_client::FaxStatus| format!("{:>5} s  {}", st.elapsed_time, st.description);
+    if as_json {
+        json(&last)?;
+    } else {
+        println!("{}: {}", p.device_id, last.description);
+    }
+    let mut ended = 0;
+    while let Some(e) = events.next().await {
+        let ferrofax_client::EventBody::PortStatus { status } = e?.body else { continue };
+        if status.device_id != p.device_id || *status == last {
+            continue;
+        }
+        if as_json {
+            json(&*status)?;
+        } else {
+            println!("{}", line(&status));
+        }
+        let call_ended = last.device_status != ferrofax_client::DeviceStatus::Available
+            && status.device_status == ferrofax_client::DeviceStatus::Available;
+        last = *status;
+        if call_ended {
+            ended += 1;
+            if calls.is_some_and(|n| ended >= n) {
+                break;
+            }
         }
     }
     Ok(0)

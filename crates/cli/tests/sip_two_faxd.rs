@@ -142,6 +142,16 @@ fn two_faxd_processes_fax_a_five_page_pdf_over_sip_with_live_progress() {
     ok(fax(&a, &["server", "set", "branding", "false"]));
 
     let pdf = five_page_pdf(tmp.path());
+    // The receiving line is watched live while the fax comes in.
+    let watch = Command::new(bin("fax"))
+        .args(["port", "watch", "sip2", "--calls", "1"])
+        .env("FAXD_DATA_DIR", &b)
+        .env_remove("FAX_URL")
+        .env_remove("FAX_TOKEN")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("fax port watch runs");
+    std::thread::sleep(Duration::from_millis(500));
     let out = ok(fax(&a, &["send", pdf.to_str().unwrap(), "--to", "200", "--wait"]));
     let stdout = String::from_utf8_lossy(&out.stdout);
     for n in 1..=5 {
@@ -165,6 +175,11 @@ fn two_faxd_processes_fax_a_five_page_pdf_over_sip_with_live_progress() {
     assert_eq!(received["page_count"], 5, "{received}");
     assert_eq!(received["tsid"], "+1 555 0100", "{received}");
     assert_eq!(received["called_number"], "200", "{received}");
+
+    let watched = ok(watch.wait_with_output().expect("the watch ends after the call"));
+    let watched = String::from_utf8_lossy(&watched.stdout);
+    assert!(watched.contains("ringing"), "{watched}");
+    assert!(watched.contains("receiving page 5 from +1 555 0100 (V.17 14400 bit/s"), "{watched}");
 
     let got = tmp.path().join("received.tif");
     ok(fax(&b, &["inbox", "get", &received["job_id"].to_string(), "-o", got.to_str().unwrap()]));

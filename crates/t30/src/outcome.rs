@@ -185,6 +185,11 @@ pub enum Event {
         capabilities: Capabilities,
         ident: Option<String>,
     },
+    /// The far end named itself: its CSI (sending) or TSI (receiving), as soon as it comes,
+    /// and again only if it changes.
+    RemoteIdentified {
+        ident: String,
+    },
     /// A mode was agreed (training check passed).
     Negotiated(Negotiated),
     /// A page begins to go out (sending) or arrive (receiving); `page` counts from 0 in the

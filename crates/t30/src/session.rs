@@ -382,7 +382,11 @@ impl Session {
     /// The identity in a frame set (`ident`: TSI or CSI), and the final frame's type and FIF.
     pub(crate) fn take_final(&mut self, frames: &[Frame], ident: FrameType) -> Option<(FrameType, Vec<u8>)> {
         if let Some(f) = frames.iter().find(|f| f.kind == Some(ident)) {
-            self.remote_ident = Some(crate::frame::parse_ident(&f.fif));
+            let named = crate::frame::parse_ident(&f.fif);
+            if self.remote_ident.as_ref() != Some(&named) {
+                self.events.push_back(Event::RemoteIdentified { ident: named.clone() });
+            }
+            self.remote_ident = Some(named);
         }
         let last = frames.last()?;
         Some((last.kind?, last.fif.clone()))

@@ -106,6 +106,10 @@ impl Ends<'_> {
     /// sender, so a page the sender sees confirmed is never one that was lost.
     async fn receiver_event(&mut self, e: Event) {
         match e {
+            Event::RemoteIdentified { ident } => {
+                self.core.set_live(&self.peer.device_id, |l| l.status.tsid = ident.clone());
+                self.reception.remote_ident = ident;
+            }
             Event::Negotiated(n) => self.core.set_live(&self.peer.device_id, |l| l.status.mode = n.to_string()),
             Event::PageStarted { page } => {
                 self.core.set_live(&self.peer.device_id, |l| l.status.current_page = page + 1);
@@ -125,9 +129,9 @@ impl Ends<'_> {
     async fn sender_event(&mut self, e: Event, out: &mut Outcome) {
         let (core, device) = (self.core, &self.port.device_id);
         match e {
-            Event::RemoteCapabilities { ident, .. } => {
-                out.remote_ident = ident.unwrap_or_default();
-                core.set_live(device, |l| l.status.csid = out.remote_ident.clone());
+            Event::RemoteIdentified { ident } => {
+                core.set_live(device, |l| l.status.csid = ident.clone());
+                out.remote_ident = ident;
             }
             Event::Negotiated(n) => core.set_live(device, |l| l.status.mode = n.to_string()),
             Event::PageStarted { page } => {
@@ -230,10 +234,6 @@ async fn call(
     loop {
         let now = link_now(core.now()).min(CALL_LIMIT);
         let next = link.run_until(&mut sender, &mut receiver, now);
-        if let Some(tsi) = receiver.session().remote_ident().filter(|t| *t != ends.reception.remote_ident) {
-            ends.reception.remote_ident = tsi.to_string();
-            core.set_live(&peer.device_id, |l| l.status.tsid = tsi.to_string());
-        }
         while let Some(e) = receiver.poll_event() {
             ends.receiver_event(e).await;
         }

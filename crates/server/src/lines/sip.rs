@@ -142,7 +142,8 @@ async fn receive(
     let run = run_call(t38, &socket, FarEnd::Learn(far), CALL_LIMIT, |e| match e {
         Event::PageStarted { page } => core.set_live(&device, |l| l.status.current_page = page + 1),
         Event::PageReceived { received, .. } => pages.push((**received).clone()),
-        Event::RemoteCapabilities { .. } | Event::Negotiated(_) => {}
+        Event::RemoteIdentified { ident } => core.set_live(&device, |l| l.status.tsid = ident.clone()),
+        Event::Negotiated(n) => core.set_live(&device, |l| l.status.mode = n.to_string()),
         _ => {}
     });
     let completion = tokio::select! {
@@ -252,7 +253,11 @@ pub async fn send(
         let (mut confirmed, mut remote) = (job.pages_confirmed, String::new());
         while let Some(e) = events.recv().await {
             match e {
-                Event::RemoteCapabilities { ident, .. } => remote = ident.unwrap_or_default(),
+                Event::RemoteIdentified { ident } => {
+                    core.set_live(&port.device_id, |l| l.status.csid = ident.clone());
+                    remote = ident;
+                }
+                Event::Negotiated(n) => core.set_live(&port.device_id, |l| l.status.mode = n.to_string()),
                 Event::PageStarted { page } => {
                     let n = first + page;
                     core.set_live(&port.device_id, |l| {
