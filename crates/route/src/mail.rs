@@ -5,8 +5,9 @@
 use std::time::Duration;
 
 use ferrofax_image::CodedPage;
+pub use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::Deserialize;
@@ -74,6 +75,15 @@ impl Attach {
             "tiff" | "tif" => Ok(Attach::Tiff),
             "both" => Ok(Attach::Both),
             other => Err(RouteError::Config(format!("`{other}` is not an attachment kind: use pdf, tiff or both"))),
+        }
+    }
+
+    /// `pdf`, `tiff` or `both`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Attach::Pdf => "pdf",
+            Attach::Tiff => "tiff",
+            Attach::Both => "both",
         }
     }
 
