@@ -2,6 +2,7 @@
 //! a partial one) is written, and the port's enabled routing methods run. A routing failure
 //! leaves the job as a Routing job that the scheduler retries.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use ferrofax_api::{DeviceStatus, JobState, JobType, PortView, Problem};
@@ -86,7 +87,7 @@ pub async fn route(core: &Arc<Core>, job_id: i64) {
         return;
     };
     let stored = core.store.routing(&port.device_id).await.unwrap_or_default();
-    let done = crate::routing::done_methods(&row.routing);
+    let done: HashSet<&str> = crate::routing::done_entries(&row.routing).map(|(name, _)| name).collect();
     let methods: Vec<_> = crate::routing::views(&port.device_id, &port.name, &stored)
         .into_iter()
         .filter(|m| m.enable && !done.contains(m.function_name.as_str()))
@@ -114,8 +115,7 @@ pub async fn route(core: &Arc<Core>, job_id: i64) {
         }
     };
     // Entries of methods done before are kept; this pass adds one entry per method run.
-    let mut log: Vec<String> =
-        row.routing.split("; ").filter(|e| !e.is_empty() && !e.contains(" failed: ")).map(str::to_string).collect();
+    let mut log: Vec<String> = crate::routing::done_entries(&row.routing).map(|(_, e)| e.to_string()).collect();
     let mut failed = Vec::new();
     for m in &methods {
         let name = &m.function_name;

@@ -168,12 +168,13 @@ pub fn smtp_profile(core: &Core) -> Result<&SmtpProfile, String> {
     })
 }
 
-/// The methods a routing log marks as done.
-pub fn done_methods(log: &str) -> HashSet<&str> {
-    log.split("; ")
-        .filter_map(|entry| entry.split_once(": ").map(|(name, _)| name))
-        .filter(|n| find(n).is_some())
-        .collect()
+/// The entries of a routing log that record a method done (`<method>: …`, not
+/// `<method> failed: …`), with the method's name.
+pub fn done_entries(log: &str) -> impl Iterator<Item = (&str, &str)> {
+    log.split("; ").filter_map(|entry| {
+        let (name, _) = entry.split_once(": ")?;
+        find(name).is_some().then_some((name, entry))
+    })
 }
 
 /// Runs one method (`function_name` with its RoutingData) for a fax; a line for the log.
