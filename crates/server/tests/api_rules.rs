@@ -348,6 +348,7 @@ async fn the_openapi_document_describes_every_endpoint() {
         "/v1/ports/{id}/routing",
         "/v1/inbox",
         "/v1/inbox/{id}/document",
+        "/v1/inbox/{id}/download",
         "/v1/events",
     ] {
         assert!(paths.contains_key(p), "{p} is missing from the OpenAPI document");

@@ -242,3 +242,36 @@ async fn email_without_a_server_mapi_profile_fails_clearly_and_is_retried() {
     let detail = j["detail"].as_str().unwrap();
     assert!(detail.contains("email: e-mail needs the server setting ServerMapiProfile"), "{detail}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_method_that_succeeded_is_not_run_again_when_routing_is_retried() {
+    let (hook, seen) = flaky_receiver().await;
+    let mut config = loopback_config(1.0);
+    config.routing.webhook.first_delay_ms = 20;
+    let f = Faxd::start(config).await;
+    let folder = f.dir.path().join("in");
+    let patch = json!([
+        {"method": "webhook", "enable": true, "routing_data": format!("{hook}|{SECRET}")},
+        {"method": "store_in_folder", "enable": true, "routing_data": folder.display().to_string()},
+    ]);
+    let (s, v) = f.patch("/v1/ports/loop2/routing", patch).await;
+    assert_eq!(s, 200, "{v}");
+    // The folder becomes a file: storing fails, the webhook works.
+    std::fs::remove_dir(&folder).unwrap();
+    std::fs::write(&folder, b"in the way").unwrap();
+    let (_, id) = f.fax_through(json!({"fax_number": "100"}), "x").await;
+    let j = f.wait_job(id, "routing failed", |j| j["type"] == "routing").await;
+    assert!(j["detail"].as_str().unwrap().starts_with("routing failed: store_in_folder: storing in"), "{j}");
+    assert_eq!(seen.lock().unwrap().len(), 3);
+    std::fs::remove_file(&folder).unwrap();
+    std::fs::create_dir(&folder).unwrap();
+    let j = f.advance_until(id, 60_000, 30 * 60_000, |j| j["type"] == "receive").await;
+    assert_eq!(j["detail"], "received and routed");
+    assert!(folder.join(format!("fax-{id}.tif")).is_file());
+    assert_eq!(seen.lock().unwrap().len(), 3, "the webhook was not called again");
+    let routing = f.get("/v1/inbox").await[0]["routing"].as_str().unwrap().to_string();
+    assert!(
+        routing.starts_with(&format!("webhook: {hook} answered 200 (attempt 3); store_in_folder: stored as ")),
+        "{routing}"
+    );
+}
