@@ -57,7 +57,7 @@ pub fn fill(template: &str, fields: &[(String, String)], xml: bool) -> Result<St
         let value = fields
             .iter()
             .find(|(k, _)| k == name)
-            .ok_or_else(|| format!("the cover page template names `{{{name}}}`, which is not a fax field"))?;
+            .ok_or_else(|| format!("the template names `{{{name}}}`, which is not one of its fields"))?;
         if xml {
             escape_into(&mut out, &value.1);
         } else {

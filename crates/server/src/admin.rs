@@ -105,9 +105,17 @@ impl Core {
     pub async fn routing_methods(&self, caller: &Caller, id: &str) -> ApiResult<Vec<RoutingMethodView>> {
         let port = self.get_port(caller, id)?;
         let stored = self.store.routing(id).await?;
-        Ok(crate::routing::views(&port.device_id, &port.name, &stored))
+        let mut views = crate::routing::views(&port.device_id, &port.name, &stored);
+        if !caller.admin {
+            for v in &mut views {
+                v.routing_data = crate::routing::data::masked(&v.function_name, &v.routing_data);
+            }
+        }
+        Ok(views)
     }
 
+    /// Changes routing methods of a port. The RoutingData of a method that is (or stays)
+    /// enabled, or that is given, is checked first; nothing changes when one is refused.
     pub async fn patch_routing(
         &self,
         caller: &Caller,
@@ -133,23 +141,19 @@ impl Core {
                 row.routing_data = d.clone();
             }
             if let Some(e) = p.enable {
-                if e {
-                    if let Some(why) = m.unavailable {
-                        return Err(invalid("enable", format!("{} cannot be enabled: {why}", m.function_name)));
-                    }
-                    if m.function_name == "store_in_folder" {
-                        let folder = row.routing_data.split('|').next().unwrap_or_default();
-                        if !std::path::Path::new(folder).is_absolute() {
-                            return Err(invalid(
-                                "routing_data",
-                                "store_in_folder needs an absolute folder as its routing data".into(),
-                            ));
-                        }
-                        std::fs::create_dir_all(folder)
-                            .map_err(|e| invalid("routing_data", format!("folder {folder} cannot be used: {e}")))?;
-                    }
+                if e && let Some(why) = m.unavailable {
+                    return Err(invalid("enable", format!("{} cannot be enabled: {why}", m.function_name)));
                 }
                 row.enable = e;
+            }
+            if row.enable || p.routing_data.as_deref().is_some_and(|d| !d.trim().is_empty()) {
+                let route = crate::routing::data::parse(m.function_name, &row.routing_data)
+                    .map_err(|e| invalid("routing_data", format!("{}: {e}", m.function_name)))?;
+                if let crate::routing::data::Route::Folder(folder) = route {
+                    std::fs::create_dir_all(&folder).map_err(|e| {
+                        invalid("routing_data", format!("folder {} cannot be used: {e}", folder.display()))
+                    })?;
+                }
             }
             rows.push(row);
         }

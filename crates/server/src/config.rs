@@ -28,6 +28,8 @@ pub struct Config {
     pub lines: Vec<LineConfig>,
     /// SMTP profiles by name, for ServerMapiProfile.
     pub smtp_profiles: BTreeMap<String, SmtpProfile>,
+    /// Routing of received faxes and delivery reports: templates, webhooks, printing.
+    pub routing: crate::routing::config::RoutingConfig,
     /// The program run as `<program> convert-worker` to convert untrusted documents in their
     /// own process (set by faxd to itself). None: converted inside the server.
     #[serde(skip)]
@@ -44,6 +46,7 @@ impl Default for Config {
             queue: QueueConfig::default(),
             lines: Vec::new(),
             smtp_profiles: BTreeMap::new(),
+            routing: Default::default(),
             conversion_worker: None,
         }
     }
@@ -243,30 +246,10 @@ fn default_ring_seconds() -> f64 {
     1.0
 }
 
-/// An SMTP profile (ServerMapiProfile names one).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SmtpProfile {
-    pub host: String,
-    #[serde(default = "smtp_port")]
-    pub port: u16,
-    /// `none`, `starttls` or `tls`.
-    #[serde(default = "starttls")]
-    pub tls: String,
-    #[serde(default)]
-    pub username: Option<String>,
-    #[serde(default)]
-    pub password: Option<String>,
-    pub from: String,
-}
-
-fn smtp_port() -> u16 {
-    587
-}
-
-fn starttls() -> String {
-    "starttls".into()
-}
+/// An SMTP profile (ServerMapiProfile names one): `host`, `port` (587), `tls`
+/// (`none|starttls|tls`, default starttls), `username` and `password` (both or neither),
+/// `from`, `timeout_seconds` (60).
+pub use ferrofax_route::mail::SmtpProfile;
 
 impl Config {
     /// Reads a TOML file.
@@ -329,6 +312,10 @@ impl Config {
             ferrofax_api::validate::identifier("tsid", &l.tsid).map_err(anyhow::Error::msg)?;
             ferrofax_api::validate::range("rings", l.rings as i64, 1, 99).map_err(anyhow::Error::msg)?;
         }
+        for (name, p) in &self.smtp_profiles {
+            p.check().with_context(|| format!("smtp_profiles.{name}"))?;
+        }
+        self.routing.validate()?;
         Ok(())
     }
 }
@@ -387,5 +374,12 @@ mod tests {
         assert!(e.to_string().contains("unknown driver"), "{e}");
         let bad: Config = toml::from_str("time_zone = \"Mars/Olympus\"").unwrap();
         assert!(bad.validate().is_err());
+        let e = toml::from_str::<Config>("[smtp_profiles.x]\nhost = 'h'\nfrom = 'a@b.c'\ntls = 'ssl'").unwrap_err();
+        assert!(e.to_string().contains("ssl"), "{e}");
+        let bad: Config = toml::from_str("[smtp_profiles.x]\nhost = 'h'\nfrom = 'nobody'").unwrap();
+        let e = format!("{:#}", bad.validate().unwrap_err());
+        assert!(e.contains("smtp_profiles.x") && e.contains("nobody"), "{e}");
+        let bad: Config = toml::from_str("[routing.mail]\nsubject = 'Fax {colour}'").unwrap();
+        assert!(format!("{:#}", bad.validate().unwrap_err()).contains("{colour}"));
     }
 }

@@ -42,6 +42,7 @@ pub fn fields(
 /// Fills a template (SVG values XML-escaped); an unknown placeholder is an error naming it.
 pub fn fill(template: &str, fields: &[(String, String)]) -> Result<String, String> {
     ferrofax_render::fill_template(template, fields, ferrofax_render::is_svg(template))
+        .map_err(|e| format!("cover page: {e}"))
 }
 
 /// Renders a filled template (SVG or text) as one fine-resolution A4 fax page.

@@ -1,5 +1,6 @@
 //! faxd, the ferrofax fax server: configuration, store, queue and scheduler, lines, routing,
-//! archive, events and the HTTP API. `startup::start` brings it up; `http::router` serves it.
+//! archive, delivery reports, events and the HTTP API. `startup::start` brings it up;
+//! `http::router` serves it.
 
 pub mod admin;
 pub mod archive;
@@ -14,6 +15,7 @@ pub mod events;
 pub mod http;
 pub mod jobs;
 pub mod lines;
+pub mod reports;
 pub mod routing;
 pub mod scheduler;
 pub mod service;

@@ -1,6 +1,7 @@
 //! The scheduler: starts due jobs on free lines (priority, then submit order), honouring
 //! PauseServerQueue, the discount window, RetryDelay and port priority; records the outcome
-//! of each attempt (Retries, RetriesExceeded, archive); purges failed jobs after DirtyDays.
+//! of each attempt (Retries, RetriesExceeded, archive, delivery report); purges failed jobs
+//! after DirtyDays.
 //! It sleeps on the injected clock until the next thing is due or something wakes it.
 
 use std::sync::Arc;
@@ -62,7 +63,11 @@ async fn tick(core: &Arc<Core>) -> Result<Option<Millis>, crate::store::StoreErr
         JobFilter { states: vec![JobState::Retrying], types: vec![JobType::Routing], limit: 100, ..Default::default() };
     for job in core.store.jobs(&routing).await? {
         match job.next_attempt_at {
-            Some(t) if t <= now => crate::lines::receive::route(core, job.id).await,
+            Some(t) if t <= now => {
+                // On its own task: a webhook's retries must not hold the queue.
+                let core = core.clone();
+                tokio::spawn(async move { crate::lines::receive::route(&core, job.id).await });
+            }
             Some(t) => at(t),
             None => {}
         }
@@ -183,6 +188,7 @@ async fn finish(core: &Arc<Core>, job: &JobRow, port: &PortView, o: Outcome, tsi
             if row.state == JobState::Completed && s.archive_outbound_faxes {
                 archive(core, &row, tsid, &s.archive_directory).await;
             }
+            crate::reports::job_ended(core, &row);
         }
         Ok(None) => {}
         Err(e) => {

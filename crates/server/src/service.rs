@@ -75,6 +75,8 @@ pub struct Core {
     pub token_cache: Mutex<HashMap<String, Caller>>,
     /// The SIP user agent of each SIP line.
     pub sip_agents: Mutex<HashMap<String, Arc<ferrofax_sip::SipAgent>>>,
+    /// Routing of received faxes: download links, the webhook client, faxes being routed.
+    pub routing: crate::routing::Runtime,
 }
 
 impl Core {

@@ -58,6 +58,7 @@ pub async fn start(config: Config, data_dir: PathBuf, clock: Arc<dyn Clock>) -> 
     let events = EventHub::new(store.clone(), store.last_event_id().await?, config.queue.event_buffer);
     let time_zone = jiff::tz::TimeZone::get(&config.time_zone)?;
     let committer = crate::committer::Committer::start(store.clone());
+    let routing = crate::routing::Runtime::new(&data_dir)?;
     let core = Arc::new(Core {
         committer,
         store,
@@ -76,6 +77,7 @@ pub async fn start(config: Config, data_dir: PathBuf, clock: Arc<dyn Clock>) -> 
         shutdown: CancellationToken::new(),
         token_cache: Mutex::new(HashMap::new()),
         sip_agents: Mutex::new(HashMap::new()),
+        routing,
     });
     crate::lines::sip::start(&core).await?;
     recover(&core).await?;

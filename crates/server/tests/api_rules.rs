@@ -301,7 +301,7 @@ async fn a_fax_whose_routing_fails_is_kept_and_routed_again() {
         .await;
     assert_eq!(s, 200, "{v}");
     let (s, v) = f.patch("/v1/ports/loop2/routing", json!([{"method": "email", "enable": true}])).await;
-    assert_eq!(s, 422, "e-mail is listed but not available yet: {v}");
+    assert_eq!(s, 422, "e-mail without an address is refused: {v}");
     // The folder becomes a file: storing fails.
     std::fs::remove_dir(&folder).unwrap();
     std::fs::write(&folder, b"in the way").unwrap();
@@ -348,6 +348,7 @@ async fn the_openapi_document_describes_every_endpoint() {
         "/v1/ports/{id}/routing",
         "/v1/inbox",
         "/v1/inbox/{id}/document",
+        "/v1/inbox/{id}/download",
         "/v1/events",
     ] {
         assert!(paths.contains_key(p), "{p} is missing from the OpenAPI document");

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use ferrofax_api::{
-    FaxStatus, InboxFax, PortPatch, PortView, Problem, RoutingMethodPatch, RoutingMethodView, ServerSettings,
-    SettingsPatch, VersionInfo,
+    FaxStatus, InboxFax, PortPatch, PortView, Problem, ProblemType, RoutingMethodPatch, RoutingMethodView,
+    ServerSettings, SettingsPatch, VersionInfo,
 };
 use futures_util::Stream;
 use serde::Deserialize;
@@ -138,9 +138,37 @@ pub async fn inbox_document(
     _caller: Caller,
     Path(id): Path<i64>,
 ) -> HttpResult<impl IntoResponse> {
-    let bytes = core.received_document(id).await?;
+    Ok(tiff_response(id, core.received_document(id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DownloadQuery {
+    /// When the link stops working, unix seconds.
+    expires: i64,
+    /// HMAC-SHA256 (hex) of the fax and the expiry under the server's link secret.
+    signature: String,
+}
+
+/// A received fax as TIFF by a signed, expiring link, without a token (webhooks carry such
+/// links). A changed, foreign or expired link is refused with 403.
+#[utoipa::path(get, path = "/v1/inbox/{id}/download", tag = "inbox", params(DownloadQuery), security(()),
+    responses((status = 200, content_type = "image/tiff", body = Vec<u8>), (status = 403, body = Problem)))]
+pub async fn inbox_download(
+    State(core): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<DownloadQuery>,
+) -> HttpResult<impl IntoResponse> {
+    core.routing
+        .links
+        .check(id, q.expires, &q.signature, core.now())
+        .map_err(|e| Problem::new(ProblemType::Forbidden, e.to_string()))?;
+    Ok(tiff_response(id, core.received_document(id).await?))
+}
+
+fn tiff_response(id: i64, bytes: Vec<u8>) -> impl IntoResponse {
     let disposition = format!("attachment; filename=\"fax-{id}.tif\"");
-    Ok(([(header::CONTENT_TYPE, "image/tiff".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes))
+    ([(header::CONTENT_TYPE, "image/tiff".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
 }
 
 /// Server-sent events: every job, port and settings change. Resume with `Last-Event-ID`.

@@ -154,6 +154,7 @@ pub fn router(core: AppState) -> Router {
         .routes(routes!(admin::get_routing, admin::patch_routing))
         .routes(routes!(admin::inbox))
         .routes(routes!(admin::inbox_document))
+        .routes(routes!(admin::inbox_download))
         .routes(routes!(admin::events))
         .split_for_parts();
     let api = Arc::new(api);

@@ -2,12 +2,14 @@
 //! a partial one) is written, and the port's enabled routing methods run. A routing failure
 //! leaves the job as a Routing job that the scheduler retries.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use ferrofax_api::{DeviceStatus, JobState, JobType, PortView, Problem};
 use ferrofax_image::CodedPage;
 
 use crate::archive::received_metadata;
+use crate::routing::Fax;
 use crate::service::{Core, internal};
 use crate::store::{Created, DocumentRow, JobRow, NewSubmission};
 
@@ -64,13 +66,20 @@ pub async fn record_received(core: &Arc<Core>, r: Reception, complete: bool) -> 
     row.document_id = document_id;
     core.publish_job(&row);
     tracing::info!(job = row.id, port = %r.port.device_id, pages = page_count, "fax received from {}", r.remote_ident);
-    route(core, row.id).await;
+    // Routing may take long (an SMTP server, a webhook's retries): it runs on its own, so that
+    // the line and the caller are not held.
+    let (core, id) = (core.clone(), row.id);
+    tokio::spawn(async move { route(&core, id).await });
     Ok(row.id)
 }
 
-/// Runs the enabled routing methods of the fax's port; on failure the fax becomes a Routing
-/// job retried after RetryDelay.
+/// Runs the enabled routing methods of the fax's port that have not succeeded before (see
+/// [`crate::routing`]); when one fails the fax becomes a Routing job retried after RetryDelay.
+/// A fax being routed already is left alone.
 pub async fn route(core: &Arc<Core>, job_id: i64) {
+    let Some(_claim) = core.routing.claim(job_id) else {
+        return;
+    };
     let Ok(Some(row)) = core.store.job(job_id).await else {
         return;
     };
@@ -78,27 +87,48 @@ pub async fn route(core: &Arc<Core>, job_id: i64) {
         return;
     };
     let stored = core.store.routing(&port.device_id).await.unwrap_or_default();
-    let methods: Vec<_> =
-        crate::routing::views(&port.device_id, &port.name, &stored).into_iter().filter(|m| m.enable).collect();
-    if methods.is_empty() {
+    let done: HashSet<&str> = crate::routing::done_entries(&row.routing).map(|(name, _)| name).collect();
+    let methods: Vec<_> = crate::routing::views(&port.device_id, &port.name, &stored)
+        .into_iter()
+        .filter(|m| m.enable && !done.contains(m.function_name.as_str()))
+        .collect();
+    if methods.is_empty() && row.job_type != JobType::Routing {
         return;
     }
-    let tiff = match core.received_document(job_id).await {
-        Ok(t) => t,
-        Err(p) => {
-            tracing::error!(job = job_id, "routing: {}", p.detail);
+    let info = ferrofax_route::ReceivedFax {
+        job_id,
+        tsid: row.remote_ident.clone(),
+        caller_id: row.caller_id.clone(),
+        called_number: row.fax_number.clone(),
+        csid: row.csid.clone(),
+        port: port.device_id.clone(),
+        port_name: port.name.clone(),
+        pages: row.page_count,
+        received_at: crate::clock::timestamp(row.finished_at.unwrap_or(row.submitted_at)),
+        time_zone: core.time_zone.clone(),
+    };
+    let fax = match core.received_document(job_id).await.map_err(|p| p.detail).and_then(|t| Fax::new(info, t)) {
+        Ok(f) => Arc::new(f),
+        Err(e) => {
+            tracing::error!(job = job_id, "routing: {e}");
             return;
         }
     };
-    let mut log = Vec::new();
-    let mut failed = None;
+    // Entries of methods done before are kept; this pass adds one entry per method run.
+    let mut log: Vec<String> = crate::routing::done_entries(&row.routing).map(|(_, e)| e.to_string()).collect();
+    let mut failed = Vec::new();
     for m in &methods {
-        let (m, tiff) = (m.clone(), tiff.clone());
-        let res = tokio::task::spawn_blocking(move || crate::routing::run(&m, job_id, &tiff)).await;
-        match res {
-            Ok(Ok(line)) => log.push(line),
-            Ok(Err(e)) => failed = Some(e),
-            Err(e) => failed = Some(e.to_string()),
+        let name = &m.function_name;
+        match crate::routing::run(core, name, &m.routing_data, &fax).await {
+            Ok(line) => {
+                tracing::info!(job = job_id, method = %name, "routed: {line}");
+                log.push(format!("{name}: {}", line.replace(';', ",")));
+            }
+            Err(e) => {
+                tracing::warn!(job = job_id, method = %name, "routing failed: {e}");
+                log.push(format!("{name} failed: {}", e.replace(';', ",")));
+                failed.push(format!("{name}: {e}"));
+            }
         }
     }
     // Routing is retried after RetryDelay, and at least a minute apart.
@@ -107,29 +137,26 @@ pub async fn route(core: &Arc<Core>, job_id: i64) {
     let _ = core
         .modify_job(job_id, |r| {
             r.routing = log.join("; ");
-            match &failed {
-                Some(e) => {
-                    r.job_type = JobType::Routing;
-                    r.state = JobState::Retrying;
-                    r.device_status = DeviceStatus::Routing;
-                    r.detail = format!("routing failed: {e}");
-                    r.next_attempt_at = Some(now + delay);
-                    r.finished_at = None;
+            if failed.is_empty() {
+                if r.job_type == JobType::Routing {
+                    r.job_type = JobType::Receive;
+                    r.state = JobState::Completed;
+                    r.finished_at = Some(now);
                 }
-                None => {
-                    if r.job_type == JobType::Routing {
-                        r.job_type = JobType::Receive;
-                        r.state = JobState::Completed;
-                        r.finished_at = Some(now);
-                    }
-                    r.device_status = DeviceStatus::Handled;
-                    r.detail = "received and routed".into();
-                }
+                r.device_status = DeviceStatus::Handled;
+                r.detail = "received and routed".into();
+            } else {
+                r.job_type = JobType::Routing;
+                r.state = JobState::Retrying;
+                r.device_status = DeviceStatus::Routing;
+                r.detail = format!("routing failed: {}", failed.join("; "));
+                r.next_attempt_at = Some(now + delay);
+                r.finished_at = None;
             }
             true
         })
         .await;
-    if failed.is_some() {
+    if !failed.is_empty() {
         core.wake.notify_one();
     }
 }

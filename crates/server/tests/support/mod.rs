@@ -1,6 +1,8 @@
 //! A faxd in this process on a manual clock, served on a loopback port, with an HTTP client.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,13 +43,15 @@ pub fn loopback_config(speed: f64) -> Config {
 }
 
 impl Faxd {
-    pub async fn start(config: Config) -> Faxd {
+    pub async fn start(mut config: Config) -> Faxd {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().unwrap();
         let clock = ManualClock::new(NOON);
-        let core = startup::start(config, dir.path().to_path_buf(), Arc::new(clock.clone())).await.unwrap();
+        // The server's own address is known before it starts, as with faxd (links point at it).
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        config.listen = listener.local_addr().unwrap();
+        let url = format!("http://{}", config.listen);
+        let core = startup::start(config, dir.path().to_path_buf(), Arc::new(clock.clone())).await.unwrap();
         let app = ferrofax_server::http::router(core.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         let admin = std::fs::read_to_string(dir.path().join("admin.token")).unwrap().trim().to_string();
@@ -130,4 +134,58 @@ impl Faxd {
             moved += step_ms;
         }
     }
+
+    /// Waits (in real time, the clock standing still) until `done` holds for the job.
+    pub async fn wait_job(&self, id: i64, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..600 {
+            let j = self.job(id).await;
+            if done(&j) {
+                return j;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("job {id}: {what} did not happen within 30 s: {}", self.job(id).await)
+    }
+
+    /// The id of the first fax received after job `after`, waiting for it in real time.
+    pub async fn received_after(&self, after: i64) -> i64 {
+        for _ in 0..600 {
+            let inbox = self.get("/v1/inbox").await;
+            let found =
+                inbox.as_array().unwrap().iter().map(|x| x["job_id"].as_i64().unwrap()).filter(|&i| i > after).min();
+            if let Some(id) = found {
+                return id;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no fax was received after job {after}")
+    }
+
+    /// Sends a text fax from loop1 and returns (sent job, received job) once it has arrived.
+    pub async fn fax_through(&self, fax: Value, text: &str) -> (i64, i64) {
+        let (s, v) = self.submit_as(&self.admin.clone(), fax, text.as_bytes().to_vec(), "fax.txt").await;
+        assert_eq!(s, 201, "{v}");
+        let id = v["job_ids"][0].as_i64().unwrap();
+        self.advance_until(id, 1000, 30 * 60_000, |j| j["queue_status"] == "completed").await;
+        (id, self.received_after(id).await)
+    }
+
+    /// The pages of a received fax as faxd stored it, decoded, with their resolutions.
+    pub async fn received_pages(&self, id: i64) -> Vec<(ferrofax_image::Bitmap, ferrofax_image::Resolution)> {
+        let r = self
+            .http
+            .get(format!("{}/v1/inbox/{id}/document", self.url))
+            .bearer_auth(&self.admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        tiff_pages(&r.bytes().await.unwrap())
+    }
+}
+
+/// The pages of a TIFF, decoded, with their resolutions.
+pub fn tiff_pages(bytes: &[u8]) -> Vec<(ferrofax_image::Bitmap, ferrofax_image::Resolution)> {
+    let t = ferrofax_image::read_tiff(bytes, ferrofax_image::ReadLimits::default()).unwrap();
+    (0..t.pages.len()).map(|i| (t.decode_page(i).unwrap(), t.pages[i].resolution())).collect()
 }

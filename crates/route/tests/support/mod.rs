@@ -1,0 +1,4 @@
+//! Helpers of this crate's tests.
+#![allow(dead_code)]
+
+pub mod ghostscript;
