@@ -2,7 +2,9 @@
 //! over SIP and T.38 on real UDP: `fax send --wait` of a five-page PDF (made by Ghostscript,
 //! not by us) shows each page as it goes, the job ends Completed with the far end's CSI, and
 //! the other faxd has a Receive job whose pages decode (with libtiff's tools) to the pixels
-//! the sender sent.
+//! the sender sent, and routes it by e-mail to a real SMTP server (Debian's aiosmtpd), whose
+//! TIFF and PDF attachments (taken apart by Python's e-mail parser, drawn by libtiff and
+//! Ghostscript) are those pixels too.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -43,6 +45,86 @@ fn peer(cmd: &mut Command) -> Output {
     let out = cmd.output().unwrap_or_else(|e| panic!("{name}: {e} (install ghostscript and libtiff-tools)"));
     assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
     out
+}
+
+/// aiosmtpd on a free port, keeping messages in a Maildir under `dir`.
+struct Smtp(Child, u16);
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Debian's Python (the one python3-aiosmtpd is installed for), else whatever `python3` is.
+fn python() -> &'static str {
+    if Path::new("/usr/bin/python3").exists() { "/usr/bin/python3" } else { "python3" }
+}
+
+fn start_smtp(dir: &Path) -> Smtp {
+    let port = free_port(false);
+    let child = Command::new(python())
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(dir.join("maildir"))
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("python3 runs (install python3-aiosmtpd)");
+    let smtp = Smtp(child, port);
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(10), "aiosmtpd did not listen (install python3-aiosmtpd)");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    smtp
+}
+
+/// Saves the attachments of the first message in the Maildir under `dir` into `out`, by
+/// their file names, with Python's own MIME parser; returns the message's subject.
+fn attachments(dir: &Path, out: &Path) -> String {
+    let script = r#"
+import email, email.policy, os, sys
+new = os.path.join(sys.argv[1], "maildir", "new")
+name = sorted(os.listdir(new))[0]
+msg = email.message_from_binary_file(open(os.path.join(new, name), "rb"), policy=email.policy.default)
+for part in msg.iter_attachments():
+    open(os.path.join(sys.argv[2], part.get_filename()), "wb").write(part.get_content())
+print(msg["subject"])
+"#;
+    std::fs::create_dir_all(out).unwrap();
+    let started = Instant::now();
+    while std::fs::read_dir(dir.join("maildir/new")).map(|d| d.count()).unwrap_or(0) == 0 {
+        assert!(started.elapsed() < Duration::from_secs(60), "no e-mail arrived");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let got = peer(Command::new(python()).arg("-c").arg(script).arg(dir).arg(out));
+    String::from_utf8_lossy(&got.stdout).trim().to_string()
+}
+
+/// The pages of a PDF drawn by Ghostscript at fax resolution, as PBM files.
+fn pdf_pages(pdf: &Path, dpi: &str) -> Vec<Vec<u8>> {
+    let dir = pdf.with_extension("drawn");
+    std::fs::create_dir_all(&dir).unwrap();
+    peer(
+        Command::new("gs")
+            .args(["-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=pbmraw", &format!("-r{dpi}")])
+            .arg(format!("-sOutputFile={}", dir.join("p%03d.pbm").display()))
+            .arg(pdf),
+    );
+    let mut parts: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    parts.sort();
+    parts.iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
+
+/// The raster of a raw PBM (P4) file, whatever its header's spacing and comments.
+fn pbm_raster(bytes: &[u8]) -> (u32, u32, &[u8]) {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).to_string();
+    let mut fields = text.lines().filter(|l| !l.starts_with('#')).flat_map(|l| l.split_ascii_whitespace());
+    assert_eq!(fields.next(), Some("P4"));
+    let w: u32 = fields.next().unwrap().parse().unwrap();
+    let h: u32 = fields.next().unwrap().parse().unwrap();
+    let len = (w as usize).div_ceil(8) * h as usize;
+    (w, h, &bytes[bytes.len() - len..])
 }
 
 fn free_port(udp: bool) -> u16 {
@@ -137,7 +219,14 @@ fn two_faxd_processes_fax_a_five_page_pdf_over_sip_with_live_progress() {
     let tmp = tempfile::tempdir().unwrap();
     let (sa, sb) = (free_port(true), free_port(true));
     let (_a, a) = start(tmp.path(), "sip1", sa, sb, true, "+1 555 0100", "");
-    let (_b, b) = start(tmp.path(), "sip2", sb, sa, false, "+1 555 0200", "");
+    let smtp = start_smtp(tmp.path());
+    let profile = format!(
+        "[smtp_profiles.test]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"Fax <fax@b.example>\"",
+        smtp.1
+    );
+    let (_b, b) = start(tmp.path(), "sip2", sb, sa, false, "+1 555 0200", &profile);
+    ok(fax(&b, &["server", "set", "server_mapi_profile", "test"]));
+    ok(fax(&b, &["port", "route", "sip2", "email", "on", "records@b.example|both"]));
     // Without the branding line the pages must arrive exactly as sent.
     ok(fax(&a, &["server", "set", "branding", "false"]));
 
@@ -190,5 +279,19 @@ fn two_faxd_processes_fax_a_five_page_pdf_over_sip_with_live_progress() {
         ok(fax(&a, &["job", "page", &job_id, &n.to_string(), "-o", sent.to_str().unwrap()]));
         let sent = tiff_pages(&sent);
         assert!(got[n - 1] == sent[0], "page {n} arrives pixel for pixel as sent");
+    }
+
+    // …and its e-mail carries the same pages, as TIFF and as PDF.
+    let mail = tmp.path().join("mail");
+    let subject = attachments(tmp.path(), &mail);
+    assert!(subject.contains("+1 555 0100"), "the subject names the sender: {subject}");
+    let files: Vec<PathBuf> = std::fs::read_dir(&mail).unwrap().map(|e| e.unwrap().path()).collect();
+    let tiff = files.iter().find(|f| f.extension().is_some_and(|e| e == "tif" || e == "tiff")).expect("a TIFF");
+    let pdf = files.iter().find(|f| f.extension().is_some_and(|e| e == "pdf")).expect("a PDF");
+    assert_eq!(tiff_pages(tiff), got, "the e-mailed TIFF has the received pages");
+    let drawn = pdf_pages(pdf, "204x196");
+    assert_eq!(drawn.len(), 5);
+    for (n, (d, g)) in drawn.iter().zip(&got).enumerate() {
+        assert!(pbm_raster(d) == pbm_raster(g), "the PDF's page {} draws as received", n + 1);
     }
 }
