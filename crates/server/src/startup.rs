@@ -197,5 +197,17 @@ async fn recover(core: &Arc<Core>) -> anyhow::Result<()> {
             tracing::info!(job = row.id, "recovered a job interrupted by a stop");
         }
     }
+    // Received faxes stored but not yet routed when faxd stopped are routed now.
+    let unrouted = JobFilter {
+        types: vec![JobType::Receive, JobType::FailReceive],
+        device_statuses: vec![ferrofax_api::DeviceStatus::Routing],
+        limit: u32::MAX,
+        ..Default::default()
+    };
+    for row in core.store.jobs(&unrouted).await? {
+        tracing::info!(job = row.id, "routing a received fax that a stop left unrouted");
+        let core = core.clone();
+        tokio::spawn(async move { crate::lines::receive::route(&core, row.id).await });
+    }
     Ok(())
 }

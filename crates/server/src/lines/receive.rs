@@ -43,6 +43,12 @@ pub async fn record_received(core: &Arc<Core>, r: Reception, complete: bool) -> 
         csid: r.port.csid.clone(),
         ..JobRow::new(if complete { JobType::Receive } else { JobType::FailReceive }, "", now)
     };
+    // A fax with routing to do says so from the start, so that a restart finds it if faxd
+    // stops before routing has run (see `startup::recover`).
+    let stored = core.store.routing(&r.port.device_id).await.unwrap_or_default();
+    if crate::routing::views(&r.port.device_id, &r.port.name, &stored).iter().any(|m| m.enable) {
+        row.device_status = DeviceStatus::Routing;
+    }
     let meta = received_metadata(&row);
     let docs = core.docs.clone();
     let pages = r.pages;
@@ -93,6 +99,15 @@ pub async fn route(core: &Arc<Core>, job_id: i64) {
         .filter(|m| m.enable && !done.contains(m.function_name.as_str()))
         .collect();
     if methods.is_empty() && row.job_type != JobType::Routing {
+        if row.device_status == DeviceStatus::Routing {
+            // The methods were turned off meanwhile: nothing is left to do.
+            let _ = core
+                .modify_job(job_id, |r| {
+                    r.device_status = DeviceStatus::Handled;
+                    true
+                })
+                .await;
+        }
         return;
     }
     let info = ferrofax_route::ReceivedFax {

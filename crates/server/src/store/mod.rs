@@ -180,6 +180,8 @@ pub struct UserRow {
 pub struct JobFilter {
     pub states: Vec<JobState>,
     pub types: Vec<JobType>,
+    /// Only jobs whose port status is one of these (empty: any).
+    pub device_statuses: Vec<ferrofax_api::DeviceStatus>,
     pub owner: Option<String>,
     /// Only ids below this (pages go from newest to oldest).
     pub before: Option<i64>,

@@ -211,6 +211,14 @@ impl Store for SqliteStore {
             }
             q.push(")");
         }
+        if !f.device_statuses.is_empty() {
+            q.push(" AND device_status IN (");
+            let mut sep = q.separated(", ");
+            for d in &f.device_statuses {
+                sep.push_bind(d.as_str());
+            }
+            q.push(")");
+        }
         if let Some(o) = &f.owner {
             q.push(" AND owner = ").push_bind(o.clone());
         }
