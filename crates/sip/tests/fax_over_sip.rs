@@ -63,7 +63,7 @@ async fn a_fax_over_sip_and_t38() {
         .call(&target, "+15550100", t38_sdp(socket.local_addr().unwrap(), &ours), Duration::from_secs(30), &never)
         .await
         .unwrap();
-    let (far, answered) = far_end(&call.remote);
+    let (far, answered) = far_end(&call.remote());
     let tx = Session::sender(Config::new(CallRole::Calling, "+1 555 0100"), vec![page]);
     let sent = run_call(
         T38Call::new(tx, T38Params::call_config(&answered, &answered)),

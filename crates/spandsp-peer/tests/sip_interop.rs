@@ -176,7 +176,7 @@ async fn spandsp_sends_to_faxd_over_sip() {
     let never = tokio_util::sync::CancellationToken::new();
     let offer = t38_session(socket.local_addr().unwrap(), &ours);
     let call = peer.call(&target, "4930", offer, Duration::from_secs(30), &never).await.unwrap();
-    let (far, answered) = t38_far_end(&call.remote).expect("faxd answers with T.38");
+    let (far, answered) = t38_far_end(&call.remote()).expect("faxd answers with T.38");
     let mut terminal = spandsp(Role::Calling, answered.version, &tx);
     drive(&mut terminal, &socket, FarEnd::Fixed(far), Duration::from_secs(180), |_| {}).await.unwrap();
     call.hangup().await;

@@ -238,7 +238,7 @@ pub async fn send(
         Err(SipError::Cancelled) => return fail(out, DeviceStatus::Aborting, "cancelled while dialling".into()),
         Err(e) => return fail(out, DeviceStatus::Disconnected, format!("calling {target}: {e}")),
     };
-    let Some((far, answered)) = t38_far_end(&call.remote) else {
+    let Some((far, answered)) = t38_far_end(&call.remote()) else {
         call.hangup().await;
         return fail(out, DeviceStatus::NotFaxCall, format!("{target} answered without a T.38 stream"));
     };
