@@ -96,11 +96,12 @@ async fn the_caller_switches_an_audio_call_to_t38_and_a_refresh_mid_fax_changes_
     let mut b = SipAgent::bind(local()).await.unwrap();
     let (mut caller, mut callee) = audio_call(&a, &mut b).await;
     let (ua, ub) = (UdpSocket::bind(local()).await.unwrap(), UdpSocket::bind(local()).await.unwrap());
+    let (p0, pn) = (plan(Some(0)), plan(None));
     let ours = T38Params::default();
     let theirs = T38Params { version: 3, max_bit_rate: 9600, ..T38Params::default() };
     let (sa, sb) = tokio::join!(
-        caller.switch_to_t38(ua.local_addr().unwrap(), &ours, &plan(Some(0))),
-        callee.switch_to_t38(ub.local_addr().unwrap(), &theirs, &plan(None)),
+        caller.switch_to_t38(ua.local_addr().unwrap(), &ours, &p0),
+        callee.switch_to_t38(ub.local_addr().unwrap(), &theirs, &pn),
     );
     let (sa, sb) = (sa.unwrap(), sb.unwrap());
     assert!(!sa.by_far_end && sb.by_far_end);
@@ -132,10 +133,11 @@ async fn the_answerer_asks_for_t38_when_the_caller_does_not() {
     let mut b = SipAgent::bind(local()).await.unwrap();
     let (mut caller, mut callee) = audio_call(&a, &mut b).await;
     let (ua, ub) = (UdpSocket::bind(local()).await.unwrap(), UdpSocket::bind(local()).await.unwrap());
+    let (pn, p300, d) = (plan(None), plan(Some(300)), T38Params::default());
     let started = Instant::now();
     let (sa, sb) = tokio::join!(
-        caller.switch_to_t38(ua.local_addr().unwrap(), &T38Params::default(), &plan(None)),
-        callee.switch_to_t38(ub.local_addr().unwrap(), &T38Params::default(), &plan(Some(300))),
+        caller.switch_to_t38(ua.local_addr().unwrap(), &d, &pn),
+        callee.switch_to_t38(ub.local_addr().unwrap(), &d, &p300),
     );
     let (sa, sb) = (sa.unwrap(), sb.unwrap());
     assert!(sa.by_far_end && !sb.by_far_end);
@@ -163,9 +165,10 @@ async fn both_ends_reinvite_at_once_and_the_glare_resolves() {
     // agent reads the other's: each end answers the other 491. The answerer (not the owner of
     // the Call-ID) tries again within 2 s, the caller only after 2.1 s, so the answerer's
     // second re-INVITE is the one that succeeds.
+    let (p0, d) = (plan(Some(0)), T38Params::default());
     let (sa, sb) = tokio::join!(
-        caller.switch_to_t38(ua.local_addr().unwrap(), &T38Params::default(), &plan(Some(0))),
-        callee.switch_to_t38(ub.local_addr().unwrap(), &T38Params::default(), &plan(Some(0))),
+        caller.switch_to_t38(ua.local_addr().unwrap(), &d, &p0),
+        callee.switch_to_t38(ub.local_addr().unwrap(), &d, &p0),
     );
     let (sa, sb) = (sa.unwrap(), sb.unwrap());
     assert!(sa.by_far_end, "the caller's own re-INVITE met glare and the answerer's retry won");
@@ -181,7 +184,8 @@ async fn a_far_end_that_refuses_t38_or_never_asks_fails_the_switch() {
     let mut b = SipAgent::bind(local()).await.unwrap();
     let (mut caller, mut callee) = audio_call(&a, &mut b).await;
     let udptl: SocketAddr = "127.0.0.1:40010".parse().unwrap();
-    let (r, _) = tokio::join!(caller.switch_to_t38(udptl, &T38Params::default(), &plan(Some(0))), async {
+    let (p0, d) = (plan(Some(0)), T38Params::default());
+    let (r, _) = tokio::join!(caller.switch_to_t38(udptl, &d, &p0), async {
         let o = callee.next_offer().await.expect("the T.38 offer");
         assert!(o.offer.t38().is_some());
         o.reject(488).await;

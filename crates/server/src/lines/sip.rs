@@ -83,7 +83,7 @@ async fn answer(core: Arc<Core>, inb: Inbound, call: IncomingCall) {
     let Some(port) = core.port(&inb.line) else {
         return call.reject(503);
     };
-    if !inb.accept_from.is_empty() && !call.source.is_some_and(|s| inb.accept_from.contains(&s)) {
+    if !inb.accept_from.is_empty() && !call.source.is_some_and(|s| inb.accept_from.contains(&s.ip())) {
         tracing::warn!(line = %inb.line, source = ?call.source, from = %call.from, "call from a peer this line does not accept");
         return call.reject(403);
     }
