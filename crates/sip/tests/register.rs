@@ -1,0 +1,133 @@
+//! Registration against Kamailio (an independent registrar, see `kamailio/mod.rs`): digest
+//! authentication with qop=auth, the refresh before the granted expiry, a wrong password as a
+//! clear error retried with back-off, TCP, the unregistration on shutdown, and a call routed by
+//! the registrar to the registered agent after a 407 challenge to the caller's INVITE.
+
+mod kamailio;
+
+use std::time::{Duration, SystemTime};
+
+use ferrofax_sip::{Account, AgentConfig, RegistrationState, RetryPolicy, SipAgent, SipError, T38Params, t38_session};
+use kamailio::Kamailio;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+const PASSWORD: &str = "s3cret-Fax";
+
+fn account(k: &Kamailio, user: &str, password: &str, expires: u32) -> Account {
+    Account {
+        registrar: k.addr.to_string(),
+        domain: None,
+        user: user.into(),
+        auth_user: None,
+        password: password.into(),
+        expires,
+    }
+}
+
+fn config(account: Account, tcp: bool) -> AgentConfig {
+    let listen = "127.0.0.1:0".parse().unwrap();
+    let mut c = if tcp { AgentConfig::tcp(listen) } else { AgentConfig::udp(listen) };
+    c.account = Some(account);
+    c.register_retry = RetryPolicy { min: Duration::from_millis(300), max: Duration::from_secs(1) };
+    c
+}
+
+async fn until(
+    state: &mut watch::Receiver<RegistrationState>,
+    what: impl Fn(&RegistrationState) -> bool,
+) -> RegistrationState {
+    let r = tokio::time::timeout(Duration::from_secs(15), state.wait_for(|s| what(s))).await;
+    r.expect("in time").expect("the agent runs").clone()
+}
+
+#[tokio::test]
+async fn registers_with_digest_auth_refreshes_and_takes_a_call_routed_by_the_registrar() {
+    if !kamailio::available() {
+        return;
+    }
+    let k = Kamailio::start(PASSWORD);
+    let mut callee = SipAgent::start(config(account(&k, "fax200", PASSWORD, 4), false)).await.unwrap();
+    let mut state = callee.registration().expect("an account");
+    let first = until(&mut state, |s| matches!(s, RegistrationState::Registered { .. })).await;
+    let RegistrationState::Registered { until: first_until, expires } = first else { unreachable!() };
+    assert!((2..=4).contains(&expires), "{expires}");
+    assert!(first_until > SystemTime::now());
+    // Refreshed before it lapses: a later expiry, and never a failure in between.
+    state.mark_unchanged();
+    let again =
+        until(&mut state, |s| !matches!(s, RegistrationState::Registered { until, .. } if *until == first_until)).await;
+    assert!(
+        matches!(again, RegistrationState::Registered { until, .. } if until > first_until),
+        "{again:?}\n{}",
+        k.log()
+    );
+
+    // A caller registered as another user calls fax200 at the registrar: its INVITE is
+    // challenged (407), answered with the digest, and routed to the callee's binding.
+    let caller = SipAgent::start(config(account(&k, "fax100", PASSWORD, 60), false)).await.unwrap();
+    let mut cs = caller.registration().unwrap();
+    until(&mut cs, |s| matches!(s, RegistrationState::Registered { .. })).await;
+    let offer = t38_session("127.0.0.1:40100".parse().unwrap(), &T38Params::default());
+    let target = format!("sip:fax200@{}", k.addr);
+    let never = CancellationToken::new();
+    let (call, answered) =
+        tokio::join!(caller.call(&target, "+15550100", offer, Duration::from_secs(10), &never), async {
+            let incoming = callee.next_incoming().await.expect("the call routed to us");
+            assert!(incoming.from.contains("fax100"), "{}", incoming.from);
+            let ours = t38_session("127.0.0.1:40102".parse().unwrap(), &T38Params::default());
+            incoming.accept(ours).unwrap()
+        });
+    let call = call.unwrap_or_else(|e| panic!("{e}\n{}", k.log()));
+    assert_eq!(call.remote().t38().unwrap().port, 40102);
+    call.hangup().await;
+    let mut answered = answered;
+    let end = tokio::time::timeout(Duration::from_secs(5), answered.ended()).await;
+    assert!(end.is_ok(), "the BYE went through the registrar's route");
+
+    // Shutting down unregisters: the registrar no longer knows fax200.
+    callee.shutdown().await;
+    assert_eq!(*state.borrow(), RegistrationState::Stopped);
+    let offer = t38_session("127.0.0.1:40100".parse().unwrap(), &T38Params::default());
+    let r = caller.call(&target, "+15550100", offer, Duration::from_secs(10), &never).await;
+    assert!(matches!(r, Err(SipError::Refused { code: 404, .. })), "{:?}", r.err());
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_a_clear_error_and_is_retried() {
+    if !kamailio::available() {
+        return;
+    }
+    let k = Kamailio::start(PASSWORD);
+    let agent = SipAgent::start(config(account(&k, "fax300", "wrong", 60), false)).await.unwrap();
+    let mut state = agent.registration().unwrap();
+    let failed = until(&mut state, |s| matches!(s, RegistrationState::Failed { .. })).await;
+    let RegistrationState::Failed { error, code, tries, .. } = failed else { unreachable!() };
+    assert_eq!((code, tries), (Some(401), 1));
+    assert!(error.contains("refused our credentials"), "{error}");
+    let later = until(&mut state, |s| matches!(s, RegistrationState::Failed { tries, .. } if *tries >= 3)).await;
+    assert!(matches!(later, RegistrationState::Failed { code: Some(401), .. }));
+    // The agent itself still works: it answers calls.
+    let other = SipAgent::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let offer = t38_session("127.0.0.1:40100".parse().unwrap(), &T38Params::default());
+    let mut agent = agent;
+    let target = format!("sip:fax@{}", agent.local_addr());
+    let never = CancellationToken::new();
+    let (r, _) = tokio::join!(other.call(&target, "1", offer, Duration::from_secs(5), &never), async {
+        agent.next_incoming().await.unwrap().reject(486)
+    });
+    assert!(matches!(r, Err(SipError::Refused { code: 486, .. })), "{:?}", r.err());
+}
+
+#[tokio::test]
+async fn registers_over_tcp() {
+    if !kamailio::available() {
+        return;
+    }
+    let k = Kamailio::start(PASSWORD);
+    let agent = SipAgent::start(config(account(&k, "fax400", PASSWORD, 60), true)).await.unwrap();
+    let mut state = agent.registration().unwrap();
+    let s = until(&mut state, |s| !matches!(s, RegistrationState::Starting)).await;
+    assert!(matches!(s, RegistrationState::Registered { .. }), "{s:?}\n{}", k.log());
+    assert!(k.log().contains("REGISTERED sip:fax400@"), "{}", k.log());
+}
