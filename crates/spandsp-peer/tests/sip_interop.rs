@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferrofax_image::{ReadLimits, read_tiff};
-use ferrofax_server::config::{Config, DriverConfig, LineConfig};
+use ferrofax_server::config::{Config, DriverConfig, LineConfig, SipLine};
 use ferrofax_server::{Core, SystemClock, startup};
 use ferrofax_sip::{SipAgent, T38Params, t38_far_end, t38_session};
 use ferrofax_spandsp_peer::{Compressions, Role, RxEncoding, SpandspOverUdptl, SpandspTerminal, TerminalConfig};
@@ -30,14 +30,12 @@ async fn faxd(line_port: u16, peer: SocketAddr) -> Faxd {
     let line = LineConfig {
         id: "sip1".into(),
         name: None,
-        driver: DriverConfig::Sip {
-            listen: format!("127.0.0.1:{line_port}").parse().unwrap(),
+        driver: DriverConfig::Sip(SipLine {
             peer: Some(peer.to_string()),
-            media_ip: None,
-            accept_from: Vec::new(),
             t38_version: 3,
             ring_seconds: 0.2,
-        },
+            ..SipLine::new(format!("127.0.0.1:{line_port}").parse().unwrap())
+        }),
         send: true,
         receive: true,
         rings: 1,
