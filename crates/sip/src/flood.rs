@@ -100,7 +100,7 @@ impl FloodGuard {
         b.last = now;
         if b.tokens >= 1.0 {
             b.tokens -= 1.0;
-            let note = (b.refused > 0).then(|| FloodNote::Ended { source, refused: b.refused });
+            let note = (b.refused > 0).then_some(FloodNote::Ended { source, refused: b.refused });
             b.refused = 0;
             self.admitted.insert(key, now);
             return (Verdict::Admit, note);
