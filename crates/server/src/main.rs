@@ -90,6 +90,7 @@ async fn serve(config: Config, data_dir: PathBuf) -> anyhow::Result<()> {
     std::fs::write(data_dir.join("faxd.url"), format!("{url}\n")).context("writing faxd.url")?;
     tracing::info!(data_dir = %data_dir.display(), "faxd listening on {url}");
     let shutdown = core.shutdown.clone();
+    let stopping = core.clone();
     let app = ferrofax_server::http::router(core);
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
@@ -103,6 +104,8 @@ async fn serve(config: Config, data_dir: PathBuf) -> anyhow::Result<()> {
             shutdown.cancel();
         })
         .await?;
+    // SIP lines unregister from their registrars.
+    ferrofax_server::lines::sip::stop(&stopping).await;
     Ok(())
 }
 

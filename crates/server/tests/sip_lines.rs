@@ -361,6 +361,9 @@ async fn a_line_registers_or_says_why_not_and_keeps_receiving() {
             .unwrap()
             .clone();
     assert!(s.is_registered(), "{s:?}\n{}", k.log());
+    // Stopping faxd's SIP lines unregisters.
+    ferrofax_server::lines::sip::stop(&b.core).await;
+    assert_eq!(*state.borrow(), RegistrationState::Stopped);
     drop(b);
 
     // With the wrong password: a clear error, and the line still takes faxes.

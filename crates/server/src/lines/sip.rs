@@ -91,6 +91,12 @@ pub async fn start(core: &Arc<Core>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Stops the SIP lines' user agents: each unregisters (if registered), a few seconds at most.
+pub async fn stop(core: &Core) {
+    let agents: Vec<Arc<SipAgent>> = core.sip_agents.lock().expect("sip agents").values().cloned().collect();
+    futures_util::future::join_all(agents.iter().map(|a| a.shutdown())).await;
+}
+
 /// What an incoming call offers that we can take.
 enum Offered {
     T38 { far: SocketAddr, params: T38Params },
