@@ -7,7 +7,11 @@ mod kamailio;
 
 use std::time::{Duration, SystemTime};
 
-use ferrofax_sip::{Account, AgentConfig, RegistrationState, RetryPolicy, SipAgent, SipError, T38Params, t38_session};
+use ferrofax_sip::media::{answer, answer_audio};
+use ferrofax_sip::{
+    Account, AgentConfig, RegistrationState, RetryPolicy, SipAgent, SipError, T38Params, T38Plan, audio_session,
+    t38_session,
+};
 use kamailio::Kamailio;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -63,8 +67,9 @@ async fn registers_with_digest_auth_refreshes_and_takes_a_call_routed_by_the_reg
         k.log()
     );
 
-    // A caller registered as another user calls fax200 at the registrar: its INVITE is
-    // challenged (407), answered with the digest, and routed to the callee's binding.
+    // A caller registered as another user calls fax200 at the registrar with G.711: its INVITE
+    // is challenged (407), answered with the digest, and routed to the callee's binding; then the
+    // call goes to T.38 by a re-INVITE that follows the registrar's Record-Route.
     let caller = SipAgent::start(config(account(&k, "fax100", PASSWORD, 60), false)).await.unwrap();
     let mut cs = caller.registration().unwrap();
     until(&mut cs, |s| matches!(s, RegistrationState::Registered { .. })).await;

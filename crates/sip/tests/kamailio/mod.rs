@@ -73,7 +73,7 @@ modparam("registrar", "min_expires", 2)
 request_route {{
     if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
     if (has_totag()) {{
-        if (loose_route()) {{ t_relay(); exit; }}
+        if (loose_route()) {{ xlog("L_NOTICE", "in-dialog $rm routed\n"); t_relay(); exit; }}
         if (is_method("ACK")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
         sl_send_reply("404", "Not here");
         exit;
