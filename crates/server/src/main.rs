@@ -57,7 +57,8 @@ fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("FAXD_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+                // rsipstack logs every SIP packet at info: a flood would be a line per packet.
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn,rsipstack=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();

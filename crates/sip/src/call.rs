@@ -90,8 +90,8 @@ impl RemoteOffer {
 
 impl Drop for RemoteOffer {
     fn drop(&mut self) {
-        if let Some(h) = self.handle.take() {
-            tokio::spawn(async move {
+        if let (Some(h), Ok(rt)) = (self.handle.take(), tokio::runtime::Handle::try_current()) {
+            rt.spawn(async move {
                 let _ = h.reply(StatusCode::NotAcceptableHere).await;
             });
         }

@@ -83,7 +83,14 @@ enum Try {
 impl Call {
     /// One re-INVITE offering `offer`.
     async fn offer_once(&self, offer: &SessionDescription, within: Duration) -> Result<SessionDescription, Try> {
-        // A re-INVITE of the far end's still being answered: as good as glare.
+        // Just answered, the ACK may still be on its way: a moment for it.
+        for _ in 0..100 {
+            match self.dialog.state() {
+                DialogState::Confirmed(..) => break,
+                DialogState::Terminated(..) => return Err(Try::Failed(SipError::CallEnded)),
+                _ => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
         if !matches!(self.dialog.state(), DialogState::Confirmed(..)) {
             return Err(Try::Glare);
         }
@@ -120,8 +127,8 @@ impl Call {
     }
 
     /// Re-INVITEs with `offer` and returns the far end's answer, trying again after 491 as
-    /// RFC 3261 §14.1 says. Offers of the far end that arrive meanwhile wait (or get 491 while
-    /// ours is out).
+    /// RFC 3261 §14.1 says. The far end's offers get 491 while ours is out, and are answered
+    /// keeping our streams ([`Call::answer_keeping`]) while we wait to try again.
     pub async fn reinvite(
         &mut self,
         offer: SessionDescription,
@@ -134,9 +141,13 @@ impl Call {
                 Err(Try::Glare) if attempt < policy.attempts => {
                     let wait = self.backoff();
                     tracing::info!(call = %self.call_id(), attempt, ?wait, "re-INVITE glare (491): trying again");
-                    tokio::select! {
-                        _ = tokio::time::sleep(wait) => {}
-                        _ = end_of(&mut self.end) => return Err(SipError::CallEnded),
+                    let until = tokio::time::Instant::now() + wait;
+                    loop {
+                        tokio::select! {
+                            _ = tokio::time::sleep_until(until) => break,
+                            Some(o) = self.offers.recv() => self.answer_keeping(o).await,
+                            _ = end_of(&mut self.end) => return Err(SipError::CallEnded),
+                        }
                     }
                 }
                 Err(Try::Glare) => {}

@@ -156,24 +156,65 @@ async fn the_answerer_asks_for_t38_when_the_caller_does_not() {
 }
 
 #[tokio::test]
-async fn both_ends_reinvite_at_once_and_the_glare_resolves() {
+async fn a_reinvite_meeting_ours_gets_491_and_ours_goes_through_after_the_back_off() {
+    let a = SipAgent::bind(local()).await.unwrap();
+    let mut b = SipAgent::bind(local()).await.unwrap();
+    let (mut caller, mut callee) = audio_call(&a, &mut b).await;
+    let d = T38Params::default();
+    let t38 = |call: &Call, port: u16| {
+        ferrofax_sip::next_version(
+            &call.local(),
+            ferrofax_sip::t38_session(([127, 0, 0, 1], port).into(), &d).media.remove(0),
+        )
+    };
+    // The answerer's re-INVITE is out and not answered yet (the caller is busy elsewhere) …
+    let offer_b = t38(&callee, 40030);
+    let started = Instant::now();
+    let theirs = tokio::spawn(async move {
+        let r = callee.reinvite(offer_b, ReinvitePolicy::default()).await;
+        (r, callee)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // … when the caller sends its own: the answerer answers 491, and with one try allowed the
+    // caller gives up with glare.
+    let once = ReinvitePolicy { attempts: 1, ..ReinvitePolicy::default() };
+    let r = caller.reinvite(t38(&caller, 40032), once).await;
+    assert!(matches!(r, Err(SipError::Glare(1))), "{r:?}");
+    // The caller then answers the answerer's waiting re-INVITE 491 as well; the answerer (not
+    // the owner of the Call-ID) tries again within 2 s, and that one is accepted.
+    caller.next_offer().await.expect("the answerer's re-INVITE").reject(491).await;
+    let retry =
+        tokio::time::timeout(Duration::from_secs(3), caller.next_offer()).await.expect("a retry within 2 s").unwrap();
+    let answer = ferrofax_sip::media::answer(&retry.offer, Some(&caller.local()), [127, 0, 0, 1].into(), |m| {
+        m.is_t38().then(|| ferrofax_sip::t38_session(([127, 0, 0, 1], 40034).into(), &d).media.remove(0))
+    })
+    .unwrap();
+    retry.accept(answer).await.unwrap();
+    let (r, callee) = theirs.await.unwrap();
+    assert_eq!(r.unwrap().t38().unwrap().port, 40034);
+    assert!(started.elapsed() < Duration::from_secs(4));
+    assert_eq!(callee.remote().t38().unwrap().port, 40034);
+    caller.hangup().await;
+}
+
+#[tokio::test]
+async fn both_ends_asking_for_t38_at_once_end_on_one_t38_stream() {
     let a = SipAgent::bind(local()).await.unwrap();
     let mut b = SipAgent::bind(local()).await.unwrap();
     let (mut caller, mut callee) = audio_call(&a, &mut b).await;
     let (ua, ub) = (UdpSocket::bind(local()).await.unwrap(), UdpSocket::bind(local()).await.unwrap());
-    // Both re-INVITEs leave in the same poll of this (single-threaded) test, before either
-    // agent reads the other's: each end answers the other 491. The answerer (not the owner of
-    // the Call-ID) tries again within 2 s, the caller only after 2.1 s, so the answerer's
-    // second re-INVITE is the one that succeeds.
+    // Whether the two re-INVITEs cross (491 both ways, then the answerer's retry within 2 s
+    // wins over the caller's after 2.1 s) or one arrives before the other leaves, both ends
+    // end up on the same T.38 stream, one by its own re-INVITE, one by the other's.
     let (p0, d) = (plan(Some(0)), T38Params::default());
     let (sa, sb) = tokio::join!(
         caller.switch_to_t38(ua.local_addr().unwrap(), &d, &p0),
         callee.switch_to_t38(ub.local_addr().unwrap(), &d, &p0),
     );
     let (sa, sb) = (sa.unwrap(), sb.unwrap());
-    assert!(sa.by_far_end, "the caller's own re-INVITE met glare and the answerer's retry won");
-    assert!(!sb.by_far_end);
+    assert_ne!(sa.by_far_end, sb.by_far_end);
     assert_eq!((sa.far, sb.far), (ub.local_addr().unwrap(), ua.local_addr().unwrap()));
+    assert_eq!(sa.agreed, sb.agreed);
     caller.hangup().await;
     let _ = tokio::time::timeout(Duration::from_secs(5), callee.ended()).await;
 }
