@@ -73,20 +73,31 @@ async fn registers_with_digest_auth_refreshes_and_takes_a_call_routed_by_the_reg
     let caller = SipAgent::start(config(account(&k, "fax100", PASSWORD, 60), false)).await.unwrap();
     let mut cs = caller.registration().unwrap();
     until(&mut cs, |s| matches!(s, RegistrationState::Registered { .. })).await;
-    let offer = t38_session("127.0.0.1:40100".parse().unwrap(), &T38Params::default());
+    let offer = audio_session("127.0.0.1:40100".parse().unwrap());
     let target = format!("sip:fax200@{}", k.addr);
     let never = CancellationToken::new();
     let (call, answered) =
         tokio::join!(caller.call(&target, "+15550100", offer, Duration::from_secs(10), &never), async {
             let incoming = callee.next_incoming().await.expect("the call routed to us");
             assert!(incoming.from.contains("fax100"), "{}", incoming.from);
-            let ours = t38_session("127.0.0.1:40102".parse().unwrap(), &T38Params::default());
-            incoming.accept(ours).unwrap()
+            let offer = incoming.offer.clone().unwrap();
+            let audio = answer(&offer, None, "127.0.0.1".parse().unwrap(), |m| answer_audio(m, 40102)).unwrap();
+            incoming.accept(audio).unwrap()
         });
-    let call = call.unwrap_or_else(|e| panic!("{e}\n{}", k.log()));
-    assert_eq!(call.remote().t38().unwrap().port, 40102);
-    call.hangup().await;
+    let mut call = call.unwrap_or_else(|e| panic!("{e}\n{}", k.log()));
     let mut answered = answered;
+    assert_eq!(call.remote().media[0].port, 40102);
+    let now = T38Plan { request_after: Some(Duration::ZERO), ..T38Plan::default() };
+    let wait = T38Plan { request_after: None, ..T38Plan::default() };
+    let d = T38Params::default();
+    let (sa, sb) = tokio::join!(
+        call.switch_to_t38("127.0.0.1:40104".parse().unwrap(), &d, &now),
+        answered.switch_to_t38("127.0.0.1:40106".parse().unwrap(), &d, &wait),
+    );
+    assert_eq!(sa.unwrap_or_else(|e| panic!("{e}\n{}", k.log())).far.port(), 40106);
+    assert_eq!(sb.unwrap().far.port(), 40104);
+    assert!(k.log().contains("in-dialog INVITE routed"), "the re-INVITE took the registrar's route\n{}", k.log());
+    call.hangup().await;
     let end = tokio::time::timeout(Duration::from_secs(5), answered.ended()).await;
     assert!(end.is_ok(), "the BYE went through the registrar's route");
 
