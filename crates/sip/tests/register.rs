@@ -123,6 +123,11 @@ async fn a_wrong_password_is_a_clear_error_and_is_retried() {
     assert!(error.contains("refused our credentials"), "{error}");
     let later = until(&mut state, |s| matches!(s, RegistrationState::Failed { tries, .. } if *tries >= 3)).await;
     assert!(matches!(later, RegistrationState::Failed { code: Some(401), .. }));
+    // Its INVITEs through the registrar meet the same refusal (407 again after the digest).
+    let offer = t38_session("127.0.0.1:40100".parse().unwrap(), &T38Params::default());
+    let never = CancellationToken::new();
+    let r = agent.call(&format!("sip:fax200@{}", k.addr), "1", offer, Duration::from_secs(5), &never).await;
+    assert!(matches!(r, Err(SipError::AuthRejected { code: 407, .. })), "{:?}", r.err());
     // The agent itself still works: it answers calls.
     let other = SipAgent::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let offer = t38_session("127.0.0.1:40100".parse().unwrap(), &T38Params::default());
