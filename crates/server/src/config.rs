@@ -138,30 +138,9 @@ impl<'de> Deserialize<'de> for LineConfig {
                 ring_seconds: raw.ring_seconds.unwrap_or_else(default_ring_seconds),
                 busy_numbers: raw.busy_numbers.unwrap_or_default(),
             },
-            "sip" => DriverConfig::Sip {
-                listen: raw
-                    .listen
-                    .ok_or_else(|| {
-                        serde::de::Error::custom(format!("line `{}`: a sip line needs `listen` (ip:port)", raw.id))
-                    })?
-                    .parse()
-                    .map_err(|e| serde::de::Error::custom(format!("line `{}`: `listen`: {e}", raw.id)))?,
-                peer: raw.peer,
-                media_ip: raw
-                    .media_ip
-                    .map(|m| m.parse())
-                    .transpose()
-                    .map_err(|e| serde::de::Error::custom(format!("line `{}`: `media_ip`: {e}", raw.id)))?,
-                accept_from: raw
-                    .accept_from
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|a| a.parse())
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| serde::de::Error::custom(format!("line `{}`: `accept_from`: {e}", raw.id)))?,
-                t38_version: raw.t38_version.unwrap_or(0).min(3),
-                ring_seconds: raw.ring_seconds.unwrap_or_else(default_ring_seconds),
-            },
+            "sip" => DriverConfig::Sip(
+                sip_line(&raw).map_err(|e| serde::de::Error::custom(format!("line `{}`: {e}", raw.id)))?,
+            ),
             other => {
                 return Err(serde::de::Error::custom(format!(
                     "line `{}`: unknown driver `{other}` (drivers: loopback, sip)",
@@ -204,6 +183,70 @@ struct RawLine {
     media_ip: Option<String>,
     accept_from: Option<Vec<String>>,
     t38_version: Option<u8>,
+    transport: Option<String>,
+    t38_offer: Option<String>,
+    t38_request_seconds: Option<f64>,
+    registrar: Option<String>,
+    domain: Option<String>,
+    user: Option<String>,
+    auth_user: Option<String>,
+    password: Option<String>,
+    register_seconds: Option<u32>,
+    invite_burst: Option<u32>,
+    invites_per_second: Option<f64>,
+}
+
+/// A sip line's keys read into its settings.
+fn sip_line(raw: &RawLine) -> Result<SipLine, String> {
+    let listen = raw.listen.as_deref().ok_or("a sip line needs `listen` (ip:port)")?;
+    let mut line = SipLine::new(listen.parse().map_err(|e| format!("`listen`: {e}"))?);
+    line.peer = raw.peer.clone();
+    line.media_ip = raw.media_ip.as_deref().map(str::parse).transpose().map_err(|e| format!("`media_ip`: {e}"))?;
+    line.accept_from = raw
+        .accept_from
+        .iter()
+        .flatten()
+        .map(|a| a.parse())
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("`accept_from`: {e}"))?;
+    line.t38_version = raw.t38_version.unwrap_or(0).min(3);
+    line.ring_seconds = raw.ring_seconds.unwrap_or_else(default_ring_seconds);
+    line.transport = match raw.transport.as_deref().unwrap_or("udp") {
+        "udp" => SipTransport::Udp,
+        "tcp" => SipTransport::Tcp,
+        "both" | "udp+tcp" => SipTransport::Both,
+        other => return Err(format!("`transport` is udp, tcp or both, not `{other}`")),
+    };
+    line.t38_offer = match raw.t38_offer.as_deref().unwrap_or("initial") {
+        "initial" => T38Offer::Initial,
+        "reinvite" => T38Offer::Reinvite,
+        other => return Err(format!("`t38_offer` is initial or reinvite, not `{other}`")),
+    };
+    if let Some(s) = raw.t38_request_seconds {
+        line.t38_request_seconds = (s >= 0.0).then_some(s);
+    }
+    if let Some(registrar) = &raw.registrar {
+        let (Some(user), Some(password)) = (&raw.user, &raw.password) else {
+            return Err("`registrar` needs `user` and `password`".into());
+        };
+        line.account = Some(ferrofax_sip::Account {
+            registrar: registrar.clone(),
+            domain: raw.domain.clone(),
+            user: user.clone(),
+            auth_user: raw.auth_user.clone(),
+            password: password.clone(),
+            expires: raw.register_seconds.unwrap_or(3600).max(10),
+        });
+    } else if raw.user.is_some() || raw.password.is_some() {
+        return Err("`user` and `password` are for a `registrar`".into());
+    }
+    if let Some(b) = raw.invite_burst {
+        line.invite_burst = b;
+    }
+    if let Some(r) = raw.invites_per_second {
+        line.invites_per_second = r.max(0.0);
+    }
+    Ok(line)
 }
 
 /// The driver of a line and its own settings.
@@ -222,20 +265,74 @@ pub enum DriverConfig {
         busy_numbers: Vec<String>,
     },
     /// A SIP line carrying T.38: calls go to `sip:<number>@<peer>`, calls arrive at `listen`.
-    Sip {
-        /// SIP (UDP) address of this line.
-        listen: std::net::SocketAddr,
-        /// Where calls go (`host:port` of a peer or gateway); None: the line only receives.
-        peer: Option<String>,
-        /// Address put in SDP for the fax (UDPTL) stream; default: the `listen` address.
-        media_ip: Option<std::net::IpAddr>,
-        /// Addresses allowed to call in; empty: anyone.
-        accept_from: Vec<std::net::IpAddr>,
-        /// Highest T.38 version offered and accepted.
-        t38_version: u8,
-        /// Seconds per ring before answering.
-        ring_seconds: f64,
-    },
+    Sip(SipLine),
+}
+
+/// Which transports a SIP line speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SipTransport {
+    Udp,
+    /// Calls go out over TCP.
+    Tcp,
+    /// Listens on both; calls go out over UDP.
+    Both,
+}
+
+/// How a SIP line's outgoing calls reach T.38.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum T38Offer {
+    /// The INVITE offers T.38 at once.
+    Initial,
+    /// The INVITE offers G.711 audio; once answered, a re-INVITE asks for T.38.
+    Reinvite,
+}
+
+/// A SIP line's settings.
+#[derive(Debug, Clone)]
+pub struct SipLine {
+    /// SIP address of this line (UDP and/or TCP).
+    pub listen: std::net::SocketAddr,
+    pub transport: SipTransport,
+    /// Where calls go (`host:port` of a peer or gateway); None: the registrar, else the line
+    /// only receives.
+    pub peer: Option<String>,
+    /// Address put in SDP for the fax (UDPTL) and audio streams; default: the `listen` address.
+    pub media_ip: Option<std::net::IpAddr>,
+    /// Addresses allowed to call in (as the packets' source says); empty: anyone.
+    pub accept_from: Vec<std::net::IpAddr>,
+    /// Highest T.38 version offered and accepted.
+    pub t38_version: u8,
+    /// Seconds per ring before answering.
+    pub ring_seconds: f64,
+    pub t38_offer: T38Offer,
+    /// Answering an audio call: seconds to wait for the caller's T.38 re-INVITE before
+    /// sending ours; None: never send ours.
+    pub t38_request_seconds: Option<f64>,
+    /// Registration (and credentials for challenges to our INVITEs).
+    pub account: Option<ferrofax_sip::Account>,
+    /// New INVITEs accepted at once from one address, and per second after that (0: no limit).
+    pub invite_burst: u32,
+    pub invites_per_second: f64,
+}
+
+impl SipLine {
+    /// A UDP line at `listen` with the defaults.
+    pub fn new(listen: std::net::SocketAddr) -> SipLine {
+        SipLine {
+            listen,
+            transport: SipTransport::Udp,
+            peer: None,
+            media_ip: None,
+            accept_from: Vec::new(),
+            t38_version: 0,
+            ring_seconds: default_ring_seconds(),
+            t38_offer: T38Offer::Initial,
+            t38_request_seconds: Some(2.0),
+            account: None,
+            invite_burst: 10,
+            invites_per_second: 2.0,
+        }
+    }
 }
 
 /// Loopback calls run five times faster than real ones unless told otherwise: a fax sent to
@@ -301,10 +398,10 @@ impl Config {
                         bail!("line `{}` names peer `{peer}`, which is not a line", l.id);
                     }
                 }
-                DriverConfig::Sip { listen, .. } => {
-                    let same = |o: &LineConfig| matches!(&o.driver, DriverConfig::Sip { listen: x, .. } if x == listen);
+                DriverConfig::Sip(sip) => {
+                    let same = |o: &LineConfig| matches!(&o.driver, DriverConfig::Sip(x) if x.listen == sip.listen);
                     if lines.iter().filter(|o| same(o)).count() > 1 {
-                        bail!("SIP address {listen} is used by two lines");
+                        bail!("SIP address {} is used by two lines", sip.listen);
                     }
                 }
             }
@@ -381,5 +478,46 @@ mod tests {
         assert!(e.contains("smtp_profiles.x") && e.contains("nobody"), "{e}");
         let bad: Config = toml::from_str("[routing.mail]\nsubject = 'Fax {colour}'").unwrap();
         assert!(format!("{:#}", bad.validate().unwrap_err()).contains("{colour}"));
+    }
+
+    #[test]
+    fn sip_line_keys() {
+        let c: Config = toml::from_str(
+            r#"
+            [[lines]]
+            id = "trunk"
+            driver = "sip"
+            listen = "127.0.0.1:5070"
+            transport = "both"
+            t38_offer = "reinvite"
+            t38_request_seconds = -1
+            registrar = "sip.example.net:5060"
+            domain = "example.net"
+            user = "4930123"
+            auth_user = "u4930123"
+            password = "pw"
+            register_seconds = 600
+            invite_burst = 5
+            invites_per_second = 0.5
+            "#,
+        )
+        .unwrap();
+        c.validate().unwrap();
+        let DriverConfig::Sip(l) = &c.lines[0].driver else { panic!("a sip line") };
+        assert_eq!((l.transport, l.t38_offer, l.t38_request_seconds), (SipTransport::Both, T38Offer::Reinvite, None));
+        let a = l.account.as_ref().unwrap();
+        assert_eq!((a.user.as_str(), a.auth_user.as_deref(), a.expires), ("4930123", Some("u4930123"), 600));
+        assert_eq!((l.invite_burst, l.invites_per_second), (5, 0.5));
+        let e = |extra: &str| {
+            toml::from_str::<Config>(&format!(
+                "[[lines]]\nid = 's'\ndriver = 'sip'\nlisten = '127.0.0.1:5060'\n{extra}"
+            ))
+            .unwrap_err()
+            .to_string()
+        };
+        assert!(e("registrar = 'x:5060'").contains("needs `user` and `password`"));
+        assert!(e("transport = 'sctp'").contains("udp, tcp or both"));
+        assert!(e("t38_offer = 'later'").contains("initial or reinvite"));
+        assert!(e("password = 'x'").contains("for a `registrar`"));
     }
 }

@@ -57,7 +57,8 @@ fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("FAXD_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+                // rsipstack logs every SIP packet at info: a flood would be a line per packet.
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn,rsipstack=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -90,6 +91,7 @@ async fn serve(config: Config, data_dir: PathBuf) -> anyhow::Result<()> {
     std::fs::write(data_dir.join("faxd.url"), format!("{url}\n")).context("writing faxd.url")?;
     tracing::info!(data_dir = %data_dir.display(), "faxd listening on {url}");
     let shutdown = core.shutdown.clone();
+    let stopping = core.clone();
     let app = ferrofax_server::http::router(core);
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
@@ -103,6 +105,8 @@ async fn serve(config: Config, data_dir: PathBuf) -> anyhow::Result<()> {
             shutdown.cancel();
         })
         .await?;
+    // SIP lines unregister from their registrars.
+    ferrofax_server::lines::sip::stop(&stopping).await;
     Ok(())
 }
 

@@ -1,14 +1,18 @@
 //! Two faxd instances with SIP lines on 127.0.0.1 fax each other over SIP and T.38, on real UDP
 //! and in real time: the job completes on one side with the far end's identity, the fax arrives
-//! in the other's inbox pixel for pixel as it was sent. A number the far end refuses maps to the
-//! port status the retry logic reads.
+//! in the other's inbox pixel for pixel as it was sent; also starting as an audio call switched
+//! to T.38 by re-INVITE, and over TCP. A number the far end refuses maps to the port status the
+//! retry logic reads (486 is a Busy attempt, tried again after RetryDelay). An INVITE flood does
+//! not disturb a call in progress, a forged Via does not get past `accept_from`, and a line
+//! registers with Kamailio (or says clearly why it cannot, and keeps working).
 
 mod support;
 
 use std::time::Duration;
 
 use ferrofax_image::{ReadLimits, read_tiff};
-use ferrofax_server::config::{Config, DriverConfig, LineConfig};
+use ferrofax_server::config::{Config, DriverConfig, LineConfig, SipLine, SipTransport, T38Offer};
+use ferrofax_sip::RegistrationState;
 use serde_json::{Value, json};
 use support::{Faxd, NOON};
 
@@ -20,14 +24,13 @@ fn sip_line(id: &str, listen: u16, peer: u16, send: bool, ident: &str) -> Config
     let line = LineConfig {
         id: id.into(),
         name: None,
-        driver: DriverConfig::Sip {
-            listen: format!("127.0.0.1:{listen}").parse().unwrap(),
+        driver: DriverConfig::Sip(SipLine {
             peer: Some(format!("127.0.0.1:{peer}")),
-            media_ip: None,
             accept_from: vec!["127.0.0.1".parse().unwrap()],
             t38_version: 3,
             ring_seconds: 0.2,
-        },
+            ..SipLine::new(format!("127.0.0.1:{listen}").parse().unwrap())
+        }),
         send,
         receive: !send,
         rings: 1,
@@ -167,4 +170,219 @@ async fn a_job_cancelled_while_the_far_end_rings_cancels_the_invite() {
     }
     assert!(free, "b still rings after the CANCEL");
     assert!(b.get("/v1/inbox").await.as_array().unwrap().is_empty());
+}
+
+fn set(config: &mut Config, f: impl FnOnce(&mut SipLine)) {
+    let DriverConfig::Sip(l) = &mut config.lines[0].driver else { panic!("a sip line") };
+    f(l);
+}
+
+/// Sends one fax from a to b and checks that it completes and arrives.
+async fn fax_goes_through(a: &Faxd, b: &Faxd) {
+    let id = a.submit_text(json!({"fax_number": "200"})).await[0];
+    let j = wait_for(a, id, |j| j["queue_status"] != "pending" && j["queue_status"] != "in_progress").await;
+    assert_eq!(j["queue_status"], "completed", "{j}");
+    assert_eq!(j["remote_ident"], "+1 555 0200", "{j}");
+    for _ in 0..100 {
+        if !b.get("/v1/inbox").await.as_array().unwrap().is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the fax did not arrive");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audio_call_switched_to_t38_by_reinvite_carries_the_fax() {
+    let (pa, pb) = (free_udp_port(), free_udp_port());
+    let mut ca = sip_line("sip1", pa, pb, true, "+1 555 0100");
+    set(&mut ca, |l| l.t38_offer = T38Offer::Reinvite);
+    let a = Faxd::start(ca).await;
+    let b = Faxd::start(sip_line("sip2", pb, pa, false, "+1 555 0200")).await;
+    fax_goes_through(&a, &b).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fax_with_sip_over_tcp() {
+    let (pa, pb) = (free_udp_port(), free_udp_port());
+    let mut ca = sip_line("sip1", pa, pb, true, "+1 555 0100");
+    set(&mut ca, |l| l.transport = SipTransport::Tcp);
+    let mut cb = sip_line("sip2", pb, pa, false, "+1 555 0200");
+    set(&mut cb, |l| l.transport = SipTransport::Tcp);
+    let a = Faxd::start(ca).await;
+    let b = Faxd::start(cb).await;
+    fax_goes_through(&a, &b).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_far_end_is_a_busy_attempt_tried_again_after_the_retry_delay() {
+    let mut peer = ferrofax_sip::SipAgent::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let pa = free_udp_port();
+    let mut ca = sip_line("sip1", pa, 0, true, "+1 555 0100");
+    set(&mut ca, |l| l.peer = Some(peer.local_addr().to_string()));
+    let a = Faxd::start(ca).await;
+    let id = a.submit_text(json!({"fax_number": "200"})).await[0];
+    // The far end is busy.
+    let call = tokio::time::timeout(Duration::from_secs(10), peer.next_incoming()).await.unwrap().unwrap();
+    call.reject(486);
+    let j = wait_for(&a, id, |j| j["attempts"] == 1 && j["queue_status"] != "in_progress").await;
+    assert_eq!(j["device_status"], "busy", "{j}");
+    let attempts = a.get(&format!("/v1/jobs/{id}/attempts")).await;
+    assert_eq!(attempts[0]["result"], "busy", "{attempts}");
+    // No new call until RetryDelay has passed on faxd's clock.
+    let early = tokio::time::timeout(Duration::from_secs(1), peer.next_incoming()).await;
+    assert!(early.is_err(), "tried again before RetryDelay");
+    let delay_ms = a.get("/v1/server").await["retry_delay"].as_i64().unwrap_or(10) * 60_000;
+    a.clock.advance(delay_ms - 1_000);
+    let early = tokio::time::timeout(Duration::from_millis(700), peer.next_incoming()).await;
+    assert!(early.is_err(), "tried again before RetryDelay");
+    a.clock.advance(2_000);
+    let again = tokio::time::timeout(Duration::from_secs(10), peer.next_incoming()).await;
+    let again = again.expect("tried again after RetryDelay").unwrap();
+    again.reject(486);
+    let j = wait_for(&a, id, |j| j["attempts"] == 2 && j["queue_status"] != "in_progress").await;
+    assert_eq!(j["device_status"], "busy", "{j}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_flood_gets_503_and_the_call_in_progress_completes() {
+    let (pa, pb) = (free_udp_port(), free_udp_port());
+    let a = Faxd::start(sip_line("sip1", pa, pb, true, "+1 555 0100")).await;
+    let b = Faxd::start(sip_line("sip2", pb, pa, false, "+1 555 0200")).await;
+    let id = a.submit_text(json!({"fax_number": "200"})).await[0];
+    wait_for(&a, id, |j| j["device_status"] == "sending").await;
+    // Hundreds of INVITEs a second at b's port from one socket, while the fax goes on.
+    let flood = tokio::spawn(async move {
+        let s = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let me = s.local_addr().unwrap();
+        let (mut sent, mut refused) = (0u32, 0u32);
+        let mut buf = vec![0u8; 4096];
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(3) {
+            for _ in 0..20 {
+                sent += 1;
+                let invite = format!(
+                    "INVITE sip:200@127.0.0.1:{pb} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bKflood{sent}\r\n\
+                     From: <sip:flood@{me}>;tag=f{sent}\r\nTo: <sip:200@127.0.0.1>\r\nCall-ID: flood{sent}\r\n\
+                     CSeq: 1 INVITE\r\nContact: <sip:flood@{me}>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+                );
+                s.send_to(invite.as_bytes(), ("127.0.0.1", pb)).await.unwrap();
+            }
+            while let Ok(Ok((n, _))) = tokio::time::timeout(Duration::from_millis(1), s.recv_from(&mut buf)).await {
+                if buf[..n].starts_with(b"SIP/2.0 503") {
+                    refused += 1;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(40)).await;
+        }
+        (sent, refused)
+    });
+    let j = wait_for(&a, id, |j| j["queue_status"] != "pending" && j["queue_status"] != "in_progress").await;
+    let (sent, refused) = flood.await.unwrap();
+    assert!(sent >= 600, "{sent}");
+    assert!(refused >= 20, "only {refused} of {sent} flood INVITEs got 503");
+    assert_eq!(j["queue_status"], "completed", "{j}");
+    let inbox = b.get("/v1/inbox").await;
+    assert_eq!(inbox.as_array().unwrap().len(), 1, "{inbox}");
+}
+
+/// Sends a raw INVITE offering T.38 from `from` (a local address) to `to` with a Via of `via`,
+/// and gives the first final answer's status line.
+async fn raw_invite(from: &str, to: u16, via: &str) -> String {
+    let s = tokio::net::UdpSocket::bind(format!("{from}:0")).await.unwrap();
+    let me = s.local_addr().unwrap();
+    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=image 40500 udptl t38\r\n";
+    let invite = format!(
+        "INVITE sip:200@127.0.0.1:{to} SIP/2.0\r\nVia: SIP/2.0/UDP {via};branch=z9hG4bKv{}\r\n\
+         From: <sip:x@{me}>;tag=v1\r\nTo: <sip:200@127.0.0.1>\r\nCall-ID: via-{me}\r\nCSeq: 1 INVITE\r\n\
+         Contact: <sip:x@{me}>\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+        me.port(),
+        sdp.len()
+    );
+    s.send_to(invite.as_bytes(), ("127.0.0.1", to)).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let (n, _) =
+            tokio::time::timeout(Duration::from_secs(5), s.recv_from(&mut buf)).await.expect("an answer").unwrap();
+        let line = String::from_utf8_lossy(&buf[..n]).lines().next().unwrap_or("").to_string();
+        if !line.starts_with("SIP/2.0 1") {
+            return line;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accept_from_goes_by_the_packets_source_not_the_via() {
+    let pb = free_udp_port();
+    let mut cb = sip_line("sip2", pb, 9, false, "+1 555 0200");
+    set(&mut cb, |l| {
+        l.accept_from = vec!["127.0.0.2".parse().unwrap()];
+        l.ring_seconds = 0.0;
+    });
+    let _b = Faxd::start(cb).await;
+    // From 127.0.0.1 claiming to be 127.0.0.2 in its Via (even with received=): refused.
+    let forged = raw_invite("127.0.0.1", pb, "127.0.0.2:5060;received=127.0.0.2").await;
+    assert!(forged.starts_with("SIP/2.0 403"), "{forged}");
+    // Really from 127.0.0.2: answered.
+    let real = raw_invite("127.0.0.2", pb, "127.0.0.2:5060").await;
+    assert!(real.starts_with("SIP/2.0 200"), "{real}");
+}
+
+#[path = "../../sip/tests/kamailio/mod.rs"]
+mod kamailio;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_registers_or_says_why_not_and_keeps_receiving() {
+    if !kamailio::available() {
+        return;
+    }
+    let k = kamailio::Kamailio::start("faxpass");
+    let registration = |f: &Faxd| {
+        let agent = f.core.sip_agents.lock().unwrap().get("sip2").cloned().expect("the line's agent");
+        agent.registration().expect("an account")
+    };
+    let (pa, pb) = (free_udp_port(), free_udp_port());
+    let account = |password: &str| ferrofax_sip::Account {
+        registrar: k.addr.to_string(),
+        domain: None,
+        user: "fax200".into(),
+        auth_user: None,
+        password: password.into(),
+        expires: 60,
+    };
+    let mut cb = sip_line("sip2", pb, pa, false, "+1 555 0200");
+    set(&mut cb, |l| l.account = Some(account("faxpass")));
+    let b = Faxd::start(cb).await;
+    let mut state = registration(&b);
+    let s =
+        tokio::time::timeout(Duration::from_secs(10), state.wait_for(|s| !matches!(s, RegistrationState::Starting)))
+            .await
+            .unwrap()
+            .unwrap()
+            .clone();
+    assert!(s.is_registered(), "{s:?}\n{}", k.log());
+    // Stopping faxd's SIP lines unregisters.
+    ferrofax_server::lines::sip::stop(&b.core).await;
+    assert_eq!(*state.borrow(), RegistrationState::Stopped);
+    drop(b);
+
+    // With the wrong password: a clear error, and the line still takes faxes.
+    let pb = free_udp_port();
+    let mut cb = sip_line("sip2", pb, pa, false, "+1 555 0200");
+    set(&mut cb, |l| l.account = Some(account("wrong")));
+    let b = Faxd::start(cb).await;
+    let mut state = registration(&b);
+    let s = tokio::time::timeout(
+        Duration::from_secs(10),
+        state.wait_for(|s| matches!(s, RegistrationState::Failed { .. })),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .clone();
+    let RegistrationState::Failed { error, code, .. } = s else { unreachable!() };
+    assert_eq!(code, Some(401));
+    assert!(error.contains("refused our credentials"), "{error}");
+    let a = Faxd::start(sip_line("sip1", pa, pb, true, "+1 555 0100")).await;
+    fax_goes_through(&a, &b).await;
 }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use ferrofax_image::{Bitmap, Resolution};
-use ferrofax_sip::{CallEnd, SessionDescription, SipAgent, T38Params};
+use ferrofax_sip::{AgentConfig, CallEnd, SessionDescription, SipAgent, T38Params, Transport};
 use ferrofax_t30::{CallRole, Config, Event, SendPage, Session};
 use ferrofax_t38::T38Call;
 use ferrofax_t38_udp::{FarEnd, run_call};
@@ -23,7 +23,26 @@ fn far_end(sdp: &SessionDescription) -> (SocketAddr, T38Params) {
 #[tokio::test]
 async fn a_fax_over_sip_and_t38() {
     let caller = SipAgent::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let mut callee = SipAgent::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let callee = SipAgent::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    fax_between(caller, callee, Transport::Udp).await;
+}
+
+/// The same over SIP on TCP (UDPTL stays on UDP); an agent that only speaks TCP is not
+/// reached over UDP.
+#[tokio::test]
+async fn a_fax_over_sip_on_tcp() {
+    let caller = SipAgent::start(AgentConfig::tcp("127.0.0.1:0".parse().unwrap())).await.unwrap();
+    let callee = SipAgent::start(AgentConfig::tcp("127.0.0.1:0".parse().unwrap())).await.unwrap();
+    let udp = SipAgent::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let offer = t38_sdp("127.0.0.1:40000".parse().unwrap(), &T38Params::default());
+    let never = tokio_util::sync::CancellationToken::new();
+    let target = format!("sip:fax@{}", callee.local_addr());
+    let r = udp.call(&target, "1", offer, Duration::from_secs(2), &never).await;
+    assert!(r.is_err(), "a TCP-only agent answered over UDP");
+    fax_between(caller, callee, Transport::Tcp).await;
+}
+
+async fn fax_between(caller: SipAgent, mut callee: SipAgent, transport: Transport) {
     let target = format!("sip:fax@{}", callee.local_addr());
 
     let mut bitmap = Bitmap::new(1728, 400);
@@ -36,6 +55,8 @@ async fn a_fax_over_sip_and_t38() {
     // receive.
     let answerer = tokio::spawn(async move {
         let incoming = callee.next_incoming().await.expect("a call");
+        assert_eq!(incoming.transport, transport);
+        assert_eq!(incoming.source.map(|s| s.ip()), Some("127.0.0.1".parse().unwrap()));
         let offer = incoming.offer.clone().expect("an SDP offer");
         let (far, offered) = far_end(&offer);
         let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -63,7 +84,7 @@ async fn a_fax_over_sip_and_t38() {
         .call(&target, "+15550100", t38_sdp(socket.local_addr().unwrap(), &ours), Duration::from_secs(30), &never)
         .await
         .unwrap();
-    let (far, answered) = far_end(&call.remote);
+    let (far, answered) = far_end(&call.remote());
     let tx = Session::sender(Config::new(CallRole::Calling, "+1 555 0100"), vec![page]);
     let sent = run_call(
         T38Call::new(tx, T38Params::call_config(&answered, &answered)),

@@ -1,7 +1,8 @@
 //! faxd against SpanDSP over SIP and T.38 on real UDP, in real time: a small SIP peer (the
 //! ferrofax SIP agent) in front of SpanDSP's T.38 terminal (behind UDPTL, as FreeSWITCH runs
-//! it) takes a fax from a faxd SIP line, and places one to it. The pages compare pixel for
-//! pixel and SpanDSP's own result is success.
+//! it) takes a fax from a faxd SIP line, and places one to it, with T.38 in the first INVITE or
+//! starting as a G.711 audio call that a re-INVITE switches to T.38 (faxd's when it calls, the
+//! peer's when it calls). The pages compare pixel for pixel and SpanDSP's own result is success.
 #![cfg(feature = "spandsp")]
 
 use std::net::SocketAddr;
@@ -10,9 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferrofax_image::{ReadLimits, read_tiff};
-use ferrofax_server::config::{Config, DriverConfig, LineConfig};
+use ferrofax_server::config::{Config, DriverConfig, LineConfig, SipLine, T38Offer};
 use ferrofax_server::{Core, SystemClock, startup};
-use ferrofax_sip::{SipAgent, T38Params, t38_far_end, t38_session};
+use ferrofax_sip::media::{answer, answer_audio};
+use ferrofax_sip::{SipAgent, T38Params, T38Plan, audio_session, t38_far_end, t38_session};
 use ferrofax_spandsp_peer::{Compressions, Role, RxEncoding, SpandspOverUdptl, SpandspTerminal, TerminalConfig};
 use ferrofax_t38::udptl::ErrorCorrection;
 use ferrofax_t38_udp::{FarEnd, drive};
@@ -25,19 +27,18 @@ struct Faxd {
     _dir: tempfile::TempDir,
 }
 
-async fn faxd(line_port: u16, peer: SocketAddr) -> Faxd {
+async fn faxd(line_port: u16, peer: SocketAddr, t38_offer: T38Offer) -> Faxd {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let line = LineConfig {
         id: "sip1".into(),
         name: None,
-        driver: DriverConfig::Sip {
-            listen: format!("127.0.0.1:{line_port}").parse().unwrap(),
+        driver: DriverConfig::Sip(SipLine {
             peer: Some(peer.to_string()),
-            media_ip: None,
-            accept_from: Vec::new(),
             t38_version: 3,
             ring_seconds: 0.2,
-        },
+            t38_offer,
+            ..SipLine::new(format!("127.0.0.1:{line_port}").parse().unwrap())
+        }),
         send: true,
         receive: true,
         rings: 1,
@@ -101,9 +102,18 @@ async fn submit(f: &Faxd, number: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faxd_sends_to_spandsp_over_sip() {
+    faxd_sends_to_spandsp(T38Offer::Initial).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faxd_sends_to_spandsp_answering_audio_then_taking_faxds_t38_reinvite() {
+    faxd_sends_to_spandsp(T38Offer::Reinvite).await;
+}
+
+async fn faxd_sends_to_spandsp(t38_offer: T38Offer) {
     let dir = tempfile::tempdir().unwrap();
     let mut peer = SipAgent::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let f = faxd(free_udp_port(), peer.local_addr()).await;
+    let f = faxd(free_udp_port(), peer.local_addr(), t38_offer).await;
     // Without the branding line the page sent is the page stored, to compare with.
     let r = reqwest::Client::new()
         .patch(format!("{}/v1/server", f.url))
@@ -116,10 +126,25 @@ async fn faxd_sends_to_spandsp_over_sip() {
     let id = submit(&f, "4930").await;
 
     let call = tokio::time::timeout(Duration::from_secs(30), peer.next_incoming()).await.unwrap().unwrap();
-    let (far, offered) = t38_far_end(call.offer.as_ref().unwrap()).expect("faxd offers T.38");
-    let agreed = T38Params::answer(&offered, &T38Params::default());
     let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let mut sip = call.accept(t38_session(socket.local_addr().unwrap(), &agreed)).unwrap();
+    let offer = call.offer.clone().unwrap();
+    let (mut sip, far, agreed) = match t38_offer {
+        T38Offer::Initial => {
+            let (far, offered) = t38_far_end(&offer).expect("faxd offers T.38");
+            let agreed = T38Params::answer(&offered, &T38Params::default());
+            (call.accept(t38_session(socket.local_addr().unwrap(), &agreed)).unwrap(), far, agreed)
+        }
+        T38Offer::Reinvite => {
+            // faxd offers G.711 first; the peer answers audio and waits for faxd's re-INVITE.
+            assert!(t38_far_end(&offer).is_none() && offer.media[0].is_audio(), "{offer}");
+            let a = answer(&offer, None, "127.0.0.1".parse().unwrap(), |m| answer_audio(m, 40600)).unwrap();
+            let mut sip = call.accept(a).unwrap();
+            let wait = T38Plan { request_after: None, ..T38Plan::default() };
+            let s = sip.switch_to_t38(socket.local_addr().unwrap(), &T38Params::default(), &wait).await.unwrap();
+            assert!(s.by_far_end, "faxd asked for T.38");
+            (sip, s.far, s.agreed)
+        }
+    };
     let rx = dir.path().join("rx.tif");
     let mut terminal = spandsp(Role::Answering, agreed.version, &rx);
     drive(&mut terminal, &socket, FarEnd::Learn(far), Duration::from_secs(180), |_| {}).await.unwrap();
@@ -150,10 +175,19 @@ async fn faxd_sends_to_spandsp_over_sip() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spandsp_sends_to_faxd_over_sip() {
+    spandsp_sends_to_faxd(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spandsp_sends_to_faxd_calling_with_audio_then_reinviting_to_t38() {
+    spandsp_sends_to_faxd(true).await;
+}
+
+async fn spandsp_sends_to_faxd(audio_first: bool) {
     let dir = tempfile::tempdir().unwrap();
     let peer = SipAgent::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let line_port = free_udp_port();
-    let f = faxd(line_port, peer.local_addr()).await;
+    let f = faxd(line_port, peer.local_addr(), T38Offer::Initial).await;
 
     // Two A4 fine pages, MMR, as a TIFF SpanDSP sends.
     let pages: Vec<ferrofax_image::Bitmap> = (0..2u32)
@@ -174,9 +208,22 @@ async fn spandsp_sends_to_faxd_over_sip() {
     let ours = T38Params::default();
     let target = format!("sip:100@127.0.0.1:{line_port}");
     let never = tokio_util::sync::CancellationToken::new();
-    let offer = t38_session(socket.local_addr().unwrap(), &ours);
-    let call = peer.call(&target, "4930", offer, Duration::from_secs(30), &never).await.unwrap();
-    let (far, answered) = t38_far_end(&call.remote).expect("faxd answers with T.38");
+    let (call, far, answered) = if audio_first {
+        // The peer calls with G.711 and asks for T.38 at once once answered (faxd, answering
+        // audio, would ask after its t38_request_seconds).
+        let offer = audio_session("127.0.0.1:40700".parse().unwrap());
+        let mut call = peer.call(&target, "4930", offer, Duration::from_secs(30), &never).await.unwrap();
+        assert!(call.remote().media[0].is_audio() && call.remote().t38().is_none(), "faxd answers audio with audio");
+        let now = T38Plan { request_after: Some(Duration::ZERO), ..T38Plan::default() };
+        let s = call.switch_to_t38(socket.local_addr().unwrap(), &ours, &now).await.unwrap();
+        assert!(!s.by_far_end);
+        (call, s.far, s.far_params)
+    } else {
+        let offer = t38_session(socket.local_addr().unwrap(), &ours);
+        let call = peer.call(&target, "4930", offer, Duration::from_secs(30), &never).await.unwrap();
+        let (far, answered) = t38_far_end(&call.remote()).expect("faxd answers with T.38");
+        (call, far, answered)
+    };
     let mut terminal = spandsp(Role::Calling, answered.version, &tx);
     drive(&mut terminal, &socket, FarEnd::Fixed(far), Duration::from_secs(180), |_| {}).await.unwrap();
     call.hangup().await;

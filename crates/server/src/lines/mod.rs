@@ -36,10 +36,7 @@ pub async fn send(core: &Arc<Core>, port: &PortView, job: &JobRow, tsid: &str, c
             let wiring = loopback::Wiring { peer, speed, ring_ms: (ring_seconds * 1000.0) as Millis, busy_numbers };
             loopback::send(core, port, &wiring, job, tsid, cancel).await
         }
-        Some(DriverConfig::Sip { peer, media_ip, t38_version, listen, .. }) => {
-            let line = sip::SendLine { peer, media_ip: media_ip.unwrap_or(listen.ip()), t38_version };
-            sip::send(core, port, &line, job, tsid, cancel).await
-        }
+        Some(DriverConfig::Sip(line)) => sip::send(core, port, &line, job, tsid, cancel).await,
         None => Outcome {
             status: DeviceStatus::FatalError,
             detail: format!("port {} has no line configured", port.device_id),

@@ -1,9 +1,13 @@
 //! The SIP line: faxes go out as SIP calls carrying T.38 and come in the same way. Each SIP
-//! line has its own user agent on its `listen` address. Sending calls `sip:<number>@<peer>`
-//! offering a T.38 stream and runs ferrofax's T.30 over it, recording each page as the far end
-//! confirms it; receiving answers calls that offer T.38 after the port's Rings, and records the
-//! fax. SIP answers map to the port's DeviceStatus (486 Busy, 408/480 NoAnswer, 404/484
-//! BadAddress, 488/606 NotFaxCall, …), which the retry logic reads.
+//! line has its own user agent on its `listen` address (UDP, TCP or both), registered with a
+//! `registrar` when one is configured. Sending calls `sip:<number>@<peer>` offering T.38 at once
+//! (`t38_offer = "initial"`) or G.711 audio first and T.38 by re-INVITE once answered
+//! (`"reinvite"`), and runs ferrofax's T.30 over it, recording each page as the far end confirms
+//! it. Receiving answers, after the port's Rings, calls that offer T.38 with T.38, and calls that
+//! offer G.711 audio with audio, then waits for the caller's T.38 re-INVITE or asks for T.38
+//! itself after `t38_request_seconds`; no audio is sent or decoded meanwhile. SIP answers map to
+//! the port's DeviceStatus (486 Busy, 408/480 NoAnswer, 404/484 BadAddress, 488/606 NotFaxCall,
+//! 401/407 after our credentials NoDialTone, …), which the retry logic reads.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -11,15 +15,19 @@ use std::time::Duration;
 
 use anyhow::Context;
 use ferrofax_api::{DeviceStatus, PortView};
-use ferrofax_sip::{IncomingCall, SipAgent, SipError, T38Params, t38_far_end, t38_session};
-use ferrofax_t30::{CallRole, Config as T30Config, Event, Failure, PageResponse, ReceivedPage, SendPage, Session};
+use ferrofax_sip::media::{answer, answer_audio};
+use ferrofax_sip::{
+    AgentConfig, FloodLimit, IncomingCall, SessionDescription, SipAgent, SipError, T38Params, T38Plan, audio_session,
+    t38_far_end, t38_session,
+};
+use ferrofax_t30::{CallRole, Config as T30Config, Event, PageResponse, SendPage, Session};
 use ferrofax_t38::T38Call;
 use ferrofax_t38_udp::{FarEnd, run_call};
 use tokio::net::UdpSocket;
 use tokio_util::sync::CancellationToken;
 
 use super::Outcome;
-use crate::config::DriverConfig;
+use crate::config::{DriverConfig, SipLine, SipTransport, T38Offer};
 use crate::lines::receive::{Reception, record_received};
 use crate::service::Core;
 use crate::store::JobRow;
@@ -28,76 +36,100 @@ use crate::store::JobRow;
 const CALL_LIMIT: Duration = Duration::from_secs(2 * 3600);
 /// How long an INVITE may go unanswered.
 const ANSWER_LIMIT: Duration = Duration::from_secs(60);
-
-/// What sending needs of a SIP line.
-#[derive(Debug, Clone)]
-pub struct SendLine {
-    pub peer: Option<String>,
-    pub media_ip: IpAddr,
-    pub t38_version: u8,
-}
-
-#[derive(Debug, Clone)]
-struct Inbound {
-    line: String,
-    accept_from: Vec<IpAddr>,
-    ring: Duration,
-    media_ip: IpAddr,
-    t38_version: u8,
-}
+/// How long an audio call may take to get to T.38.
+const T38_SWITCH_LIMIT: Duration = Duration::from_secs(60);
 
 fn ours(version: u8) -> T38Params {
     T38Params { version, ..T38Params::default() }
 }
 
-/// Starts the user agents of the SIP lines and their answering loops.
+fn media_ip(line: &SipLine) -> IpAddr {
+    line.media_ip.unwrap_or(line.listen.ip())
+}
+
+/// The user agent a line's settings ask for.
+pub fn agent_config(line: &SipLine) -> AgentConfig {
+    let mut c = AgentConfig::udp(line.listen);
+    c.udp = line.transport != SipTransport::Tcp;
+    c.tcp = line.transport != SipTransport::Udp;
+    c.call_over_tcp = line.transport == SipTransport::Tcp;
+    c.flood = (line.invite_burst > 0 && line.invites_per_second > 0.0).then(|| FloodLimit {
+        burst: line.invite_burst,
+        per_second: line.invites_per_second,
+        ..FloodLimit::default()
+    });
+    c.account = line.account.clone();
+    c
+}
+
+#[derive(Debug, Clone)]
+struct Inbound {
+    line: String,
+    sip: SipLine,
+}
+
+/// Starts the user agents of the SIP lines (and their registrations) and their answering loops.
 pub async fn start(core: &Arc<Core>) -> anyhow::Result<()> {
     for l in core.config.effective_lines() {
-        let DriverConfig::Sip { listen, accept_from, ring_seconds, media_ip, t38_version, .. } = l.driver.clone()
-        else {
+        let DriverConfig::Sip(sip) = l.driver.clone() else {
             continue;
         };
-        let mut agent =
-            SipAgent::bind(listen).await.with_context(|| format!("line `{}`: SIP address {listen}", l.id))?;
+        let mut agent = SipAgent::start(agent_config(&sip))
+            .await
+            .with_context(|| format!("line `{}`: SIP address {}", l.id, sip.listen))?;
         let mut calls = agent.take_incoming().context("a new SIP agent has its incoming calls")?;
-        tracing::info!(line = %l.id, sip = %agent.local_addr(), "SIP line listening");
+        tracing::info!(line = %l.id, sip = %agent.local_addr(), transport = ?sip.transport, "SIP line listening");
         core.sip_agents.lock().expect("sip agents").insert(l.id.clone(), Arc::new(agent));
-        let inbound = Inbound {
-            line: l.id.clone(),
-            accept_from,
-            ring: Duration::from_secs_f64(ring_seconds.max(0.0)),
-            media_ip: media_ip.unwrap_or(listen.ip()),
-            t38_version,
-        };
+        let inbound = Inbound { line: l.id.clone(), sip };
         let core = core.clone();
         tokio::spawn(async move {
             while let Some(call) = calls.recv().await {
-                tokio::spawn(answer(core.clone(), inbound.clone(), call));
+                tokio::spawn(answer_call(core.clone(), inbound.clone(), call));
             }
         });
     }
     Ok(())
 }
 
-async fn answer(core: Arc<Core>, inb: Inbound, call: IncomingCall) {
+/// Stops the SIP lines' user agents: each unregisters (if registered), a few seconds at most.
+pub async fn stop(core: &Core) {
+    let agents: Vec<Arc<SipAgent>> = core.sip_agents.lock().expect("sip agents").values().cloned().collect();
+    futures_util::future::join_all(agents.iter().map(|a| a.shutdown())).await;
+}
+
+/// What an incoming call offers that we can take.
+enum Offered {
+    T38 { far: SocketAddr, params: T38Params },
+    Audio,
+}
+
+async fn answer_call(core: Arc<Core>, inb: Inbound, call: IncomingCall) {
     let Some(port) = core.port(&inb.line) else {
         return call.reject(503);
     };
-    if !inb.accept_from.is_empty() && !call.source.is_some_and(|s| inb.accept_from.contains(&s)) {
-        tracing::warn!(line = %inb.line, source = ?call.source, from = %call.from, "call from a peer this line does not accept");
+    let accept_from = &inb.sip.accept_from;
+    if !accept_from.is_empty() && !call.source.is_some_and(|s| accept_from.contains(&s.ip())) {
+        tracing::warn!(line = %inb.line, source = ?call.source, from = %call.from, "call from an address this line does not accept (403)");
         return call.reject(403);
     }
     if !port.receive {
         return call.reject(480);
     }
-    let Some((far, offered)) = call.offer.as_ref().and_then(t38_far_end) else {
-        tracing::info!(line = %inb.line, from = %call.from, "call without a T.38 offer refused (488)");
+    let offered = match call.offer.as_ref() {
+        Some(o) => match t38_far_end(o) {
+            Some((far, params)) => Some(Offered::T38 { far, params }),
+            None => o.media.iter().any(|m| m.port != 0 && answer_audio(m, 1).is_some()).then_some(Offered::Audio),
+        },
+        None => None,
+    };
+    let Some(offered) = offered else {
+        tracing::info!(line = %inb.line, from = %call.from, "call offering neither T.38 nor G.711 refused (488)");
         return call.reject(488);
     };
     if !core.reserve(&port.device_id) {
         return call.reject(486);
     }
-    let result = receive(&core, &inb, &port, call, far, offered).await;
+    let result = receive(&core, &inb, &port, call, offered).await;
     if let Err(e) = result {
         tracing::warn!(line = %inb.line, "receiving: {e:#}");
     }
@@ -109,8 +141,7 @@ async fn receive(
     inb: &Inbound,
     port: &PortView,
     mut call: IncomingCall,
-    far: SocketAddr,
-    offered: T38Params,
+    offered: Offered,
 ) -> anyhow::Result<()> {
     let (from, to) = (sip_user(&call.from), sip_user(&call.to));
     let start = crate::clock::timestamp(core.now());
@@ -120,15 +151,46 @@ async fn receive(
         l.status.start_time = Some(start);
     });
     tokio::select! {
-        _ = tokio::time::sleep(inb.ring * port.rings.max(1)) => {}
+        _ = tokio::time::sleep(Duration::from_secs_f64(inb.sip.ring_seconds.max(0.0)) * port.rings.max(1)) => {}
         _ = call.cancelled() => {
             tracing::info!(line = %inb.line, from = %from, "the caller gave up while the line rang");
             return Ok(());
         }
     }
-    let socket = UdpSocket::bind(SocketAddr::new(inb.media_ip, 0)).await.context("binding the UDPTL socket")?;
-    let agreed = T38Params::answer(&offered, &ours(inb.t38_version));
-    let mut sip = call.accept(t38_session(socket.local_addr()?, &agreed)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let ip = media_ip(&inb.sip);
+    let socket = UdpSocket::bind(SocketAddr::new(ip, 0)).await.context("binding the UDPTL socket")?;
+    // Our RTP port: only there to be offered; no audio is sent or read.
+    let rtp = UdpSocket::bind(SocketAddr::new(ip, 0)).await.context("binding the RTP socket")?;
+    let (udptl, rtp_port) = (socket.local_addr()?, rtp.local_addr()?.port());
+    let offer = call.offer.clone().context("an offer")?;
+    let mine = ours(inb.sip.t38_version);
+    let (mut sip, far, agreed, far_params) = match offered {
+        Offered::T38 { far, params } => {
+            let agreed = T38Params::answer(&params, &mine);
+            let image = t38_session(udptl, &agreed).media.remove(0);
+            let a = answer(&offer, None, ip, |m| m.is_t38().then(|| image.clone())).context("answering T.38")?;
+            (call.accept(a)?, far, agreed, params)
+        }
+        Offered::Audio => {
+            let a = answer(&offer, None, ip, |m| answer_audio(m, rtp_port)).context("answering G.711")?;
+            let mut sip = call.accept(a)?;
+            core.set_live(&port.device_id, |l| l.status.device_status = DeviceStatus::Answered);
+            let plan = T38Plan {
+                request_after: inb.sip.t38_request_seconds.map(Duration::from_secs_f64),
+                give_up: T38_SWITCH_LIMIT,
+                ..T38Plan::default()
+            };
+            match sip.switch_to_t38(udptl, &mine, &plan).await {
+                Ok(s) => (sip, s.far, s.agreed, s.far_params),
+                Err(e) => {
+                    tracing::warn!(line = %inb.line, from = %from, "the audio call did not go to T.38: {e}");
+                    sip.hangup().await;
+                    return Ok(());
+                }
+            }
+        }
+    };
+    sip.set_audio_port(rtp_port);
     core.set_live(&port.device_id, |l| {
         l.status.device_status = DeviceStatus::Receiving;
         l.status.receive = true;
@@ -136,35 +198,58 @@ async fn receive(
         l.status.address = to.clone();
     });
     let session = Session::receiver(T30Config::new(CallRole::Answering, &port.csid));
-    let t38 = T38Call::new(session, T38Params::call_config(&agreed, &offered));
-    let mut pages = Vec::new();
+    let t38 = T38Call::new(session, T38Params::call_config(&agreed, &far_params));
     let device = port.device_id.clone();
-    let run = run_call(t38, &socket, FarEnd::Learn(far), CALL_LIMIT, |e| match e {
-        Event::PageStarted { page } => core.set_live(&device, |l| l.status.current_page = page + 1),
-        Event::PageReceived { received, .. } => pages.push((**received).clone()),
-        Event::RemoteIdentified { ident } => core.set_live(&device, |l| l.status.tsid = ident.clone()),
-        Event::Negotiated(n) => core.set_live(&device, |l| l.status.mode = n.to_string()),
-        _ => {}
+    let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let run = run_call(t38, &socket, FarEnd::Learn(far), CALL_LIMIT, move |e| {
+        let _ = events_tx.send(e.clone());
     });
+    let mut reception = Reception {
+        port: port.clone(),
+        remote_ident: String::new(),
+        caller_id: from,
+        called_number: to,
+        pages: Vec::new(),
+    };
+    let mut stored = false;
+    // Pages are kept as they come; the fax is stored as soon as its last page is in (before
+    // the caller's farewell), so that a stop after that loses nothing.
+    let record = async {
+        while let Some(e) = events.recv().await {
+            match e {
+                Event::PageStarted { page } => core.set_live(&device, |l| l.status.current_page = page + 1),
+                Event::RemoteIdentified { ident } => {
+                    core.set_live(&device, |l| l.status.tsid = ident.clone());
+                    reception.remote_ident = ident;
+                }
+                Event::Negotiated(n) => core.set_live(&device, |l| l.status.mode = n.to_string()),
+                Event::PageReceived { received, last, .. } => {
+                    reception.pages.push(received.into_coded());
+                    if last && !stored {
+                        stored = true;
+                        let r = Reception { pages: std::mem::take(&mut reception.pages), ..reception.clone() };
+                        if let Err(p) = record_received(core, r, true).await {
+                            tracing::error!(line = %inb.line, "storing a received fax: {}", p.detail);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    };
     let completion = tokio::select! {
-        r = run => r.ok(),
+        (r, ()) = async { tokio::join!(run, record) } => r.ok(),
         end = sip.ended() => {
             tracing::info!(line = %inb.line, "caller hung up during the fax: {end:?}");
             None
         }
     };
     sip.hangup().await;
-    let complete = completion.as_ref().is_some_and(|c| c.result.is_ok());
-    let remote_ident = completion.as_ref().and_then(|c| c.remote_ident.clone()).unwrap_or_default();
-    if !pages.is_empty() {
-        let r = Reception {
-            port: port.clone(),
-            remote_ident,
-            caller_id: from,
-            called_number: to,
-            pages: pages.into_iter().map(ReceivedPage::into_coded).collect(),
-        };
-        record_received(core, r, complete).await.map_err(|p| anyhow::anyhow!("{}", p.detail))?;
+    drop(rtp);
+    // Pages of a fax that did not reach its end are kept as a partial reception.
+    if !stored && !reception.pages.is_empty() {
+        let complete = completion.as_ref().is_some_and(|c| c.result.is_ok());
+        record_received(core, reception, complete).await.map_err(|p| anyhow::anyhow!("{}", p.detail))?;
     }
     Ok(())
 }
@@ -184,15 +269,18 @@ fn refused_status(code: u16) -> DeviceStatus {
         404 | 484 | 604 => DeviceStatus::BadAddress,
         415 | 488 | 606 => DeviceStatus::NotFaxCall,
         403 | 603 => DeviceStatus::CallBlacklisted,
+        // Challenged again after our credentials: the trunk gives this line no service.
+        401 | 407 => DeviceStatus::NoDialTone,
         503 => DeviceStatus::Unavailable,
         _ => DeviceStatus::FatalError,
     }
 }
 
+/// Calls out on a SIP line with the job's pages from the first one not yet confirmed.
 pub async fn send(
     core: &Arc<Core>,
     port: &PortView,
-    line: &SendLine,
+    line: &SipLine,
     job: &JobRow,
     tsid: &str,
     cancel: &CancellationToken,
@@ -204,7 +292,7 @@ pub async fn send(
         o.detail = detail;
         o
     };
-    let Some(peer) = &line.peer else {
+    let Some(peer) = line.peer.clone().or_else(|| line.account.as_ref().map(|a| a.registrar.clone())) else {
         return fail(out, DeviceStatus::FatalError, format!("SIP line {} has no peer to call", port.device_id));
     };
     let agent = core.sip_agents.lock().expect("sip agents").get(&port.device_id).cloned();
@@ -219,32 +307,56 @@ pub async fn send(
             Err(p) => return fail(out, DeviceStatus::FatalError, format!("page {n} could not be read: {}", p.detail)),
         }
     }
-    let socket = match UdpSocket::bind(SocketAddr::new(line.media_ip, 0)).await.and_then(|s| Ok((s.local_addr()?, s))) {
-        Ok(s) => s,
-        Err(e) => return fail(out, DeviceStatus::FatalError, format!("binding the UDPTL socket: {e}")),
+    let ip = media_ip(line);
+    let sockets = async {
+        let udptl = UdpSocket::bind(SocketAddr::new(ip, 0)).await?;
+        let rtp = UdpSocket::bind(SocketAddr::new(ip, 0)).await?;
+        std::io::Result::Ok((udptl.local_addr()?, udptl, rtp.local_addr()?, rtp))
     };
-    let (udptl, socket) = socket;
+    let (udptl, socket, rtp_addr, _rtp) = match sockets.await {
+        Ok(s) => s,
+        Err(e) => return fail(out, DeviceStatus::FatalError, format!("binding the media sockets: {e}")),
+    };
     let target = format!("sip:{}@{peer}", ferrofax_api::validate::dial_string(&job.fax_number));
     let user: String = tsid.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
     let from = if user.is_empty() { "fax" } else { &user };
-    let offer = t38_session(udptl, &ours(line.t38_version));
-    let call = match agent.call(&target, from, offer, ANSWER_LIMIT, cancel).await {
-        Ok(call) => call,
-        Err(SipError::Refused { code, reason }) => {
-            return fail(out, refused_status(code), format!("{target} answered {code} {reason}"));
-        }
-        Err(SipError::NoAnswer(limit)) => {
-            return fail(out, DeviceStatus::NoAnswer, format!("no answer from {target} within {limit:?}"));
-        }
-        Err(SipError::Cancelled) => return fail(out, DeviceStatus::Aborting, "cancelled while dialling".into()),
-        Err(e) => return fail(out, DeviceStatus::Disconnected, format!("calling {target}: {e}")),
+    let mine = ours(line.t38_version);
+    let offer: SessionDescription = match line.t38_offer {
+        T38Offer::Initial => t38_session(udptl, &mine),
+        T38Offer::Reinvite => audio_session(rtp_addr),
     };
-    let Some((far, answered)) = t38_far_end(&call.remote) else {
-        call.hangup().await;
-        return fail(out, DeviceStatus::NotFaxCall, format!("{target} answered without a T.38 stream"));
+    let mut call = match agent.call(&target, from, offer, ANSWER_LIMIT, cancel).await {
+        Ok(call) => call,
+        Err(e) => {
+            let (status, detail) = call_failure(&target, e);
+            return fail(out, status, detail);
+        }
+    };
+    call.set_audio_port(rtp_addr.port());
+    let (far, agreed, far_params) = match (line.t38_offer, t38_far_end(&call.remote())) {
+        (_, Some((far, answered))) => (far, answered.clone(), answered),
+        (T38Offer::Initial, None) => {
+            call.hangup().await;
+            return fail(out, DeviceStatus::NotFaxCall, format!("{target} answered without a T.38 stream"));
+        }
+        (T38Offer::Reinvite, None) => {
+            let plan = T38Plan { request_after: Some(Duration::ZERO), give_up: T38_SWITCH_LIMIT, ..T38Plan::default() };
+            let switched = tokio::select! {
+                s = call.switch_to_t38(udptl, &mine, &plan) => s,
+                _ = cancel.cancelled() => Err(SipError::Cancelled),
+            };
+            match switched {
+                Ok(s) => (s.far, s.agreed, s.far_params),
+                Err(e) => {
+                    call.hangup().await;
+                    let (status, detail) = switch_failure(&target, e);
+                    return fail(out, status, detail);
+                }
+            }
+        }
     };
     let session = Session::sender(T30Config::new(CallRole::Calling, tsid), pages);
-    let t38 = T38Call::new(session, T38Params::call_config(&answered, &answered));
+    let t38 = T38Call::new(session, T38Params::call_config(&agreed, &far_params));
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel::<Event>();
     let run = run_call(t38, &socket, FarEnd::Fixed(far), CALL_LIMIT, move |e| {
         let _ = events_tx.send(e.clone());
@@ -275,8 +387,14 @@ pub async fn send(
         }
         (confirmed, remote)
     };
+    // Re-INVITEs during the fax are answered keeping our T.38 stream; the fax ends by itself.
+    let keep_answering = async {
+        call.ended().await;
+        std::future::pending::<()>().await
+    };
     let (result, (confirmed, remote)) = tokio::select! {
         r = async { tokio::join!(run, record) } => r,
+        _ = keep_answering => unreachable!("never ends"),
         _ = cancel.cancelled() => {
             call.hangup().await;
             return fail(out, DeviceStatus::Aborting, "cancelled during the call".into());
@@ -292,15 +410,35 @@ pub async fn send(
                 out.detail = format!("{} pages confirmed by {}", job.page_count, c.remote_ident.unwrap_or(target));
                 out
             }
-            Err(f) => {
-                let status = match f {
-                    Failure::T1Expired | Failure::RemoteCannotReceive => DeviceStatus::NotFaxCall,
-                    _ => DeviceStatus::Disconnected,
-                };
-                fail(out, status, format!("T.30: {}", f.description()))
-            }
+            Err(f) => fail(out, super::t30_failure_status(&f), format!("T.30: {}", f.description())),
         },
         Err(e) => fail(out, DeviceStatus::Disconnected, format!("T.38: {e}")),
+    }
+}
+
+/// The port status and detail of an INVITE that did not get us a call.
+fn call_failure(target: &str, e: SipError) -> (DeviceStatus, String) {
+    match e {
+        SipError::Refused { code, reason } => (refused_status(code), format!("{target} answered {code} {reason}")),
+        SipError::AuthRejected { code, reason } => (
+            refused_status(code),
+            format!("{target} refused our credentials ({code} {reason}): check the line's user and password"),
+        ),
+        SipError::NoAnswer(limit) => (DeviceStatus::NoAnswer, format!("no answer from {target} within {limit:?}")),
+        SipError::Cancelled => (DeviceStatus::Aborting, "cancelled while dialling".into()),
+        e => (DeviceStatus::Disconnected, format!("calling {target}: {e}")),
+    }
+}
+
+/// The port status and detail of an audio call that did not get to T.38.
+fn switch_failure(target: &str, e: SipError) -> (DeviceStatus, String) {
+    match e {
+        SipError::ReinviteRefused { code, reason } if code != 200 => {
+            (DeviceStatus::NotFaxCall, format!("{target} refused T.38 ({code} {reason})"))
+        }
+        SipError::ReinviteRefused { reason, .. } => (DeviceStatus::NotFaxCall, format!("{target}: {reason}")),
+        SipError::Cancelled => (DeviceStatus::Aborting, "cancelled while switching to T.38".into()),
+        e => (DeviceStatus::Disconnected, format!("{target}: the call did not get to T.38: {e}")),
     }
 }
 
@@ -316,5 +454,14 @@ mod tests {
         assert_eq!(sip_user("nothing"), "nothing");
         assert_eq!(refused_status(486), DeviceStatus::Busy);
         assert_eq!(refused_status(488), DeviceStatus::NotFaxCall);
+        assert_eq!(refused_status(407), DeviceStatus::NoDialTone);
+        let (status, detail) =
+            call_failure("sip:1@x", SipError::AuthRejected { code: 401, reason: "Unauthorized".into() });
+        assert_eq!(status, DeviceStatus::NoDialTone);
+        assert!(detail.contains("refused our credentials"), "{detail}");
+        let (status, _) = switch_failure("sip:1@x", SipError::ReinviteRefused { code: 488, reason: "x".into() });
+        assert_eq!(status, DeviceStatus::NotFaxCall);
+        let (status, _) = switch_failure("sip:1@x", SipError::ReinviteTimeout(Duration::from_secs(32)));
+        assert_eq!(status, DeviceStatus::Disconnected);
     }
 }
