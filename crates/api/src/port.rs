@@ -210,6 +210,10 @@ pub struct FaxStatus {
     /// bit/s, 204×196 dpi, MMR, ECM`); empty before training.
     #[serde(default)]
     pub mode: String,
+    /// The line itself, when it has a state of its own: a SIP line with a registrar says
+    /// whether it is registered (`registered with 192.0.2.1:5060 until 13:04:05 UTC`) or why not.
+    #[serde(default)]
+    pub line: String,
 }
 
 /// FaxRoutingMethod: one thing done with each fax a port receives.

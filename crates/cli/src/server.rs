@@ -127,6 +127,7 @@ pub async fn port(s: &FaxServer, action: PortAction, as_json: bool) -> anyhow::R
                     if st.page_count > 0 { format!("{} of {}", st.current_page, st.page_count) } else { String::new() },
                 ),
                 ("mode", st.mode.clone()),
+                ("line", st.line.clone()),
                 ("elapsed", format!("{} s", st.elapsed_time)),
             ]);
         }

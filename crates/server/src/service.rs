@@ -207,6 +207,7 @@ impl Core {
             l.status.description = describe(&l.status);
             l.status.clone()
         };
+        let status = FaxStatus { line: self.line_state(device_id), ..status };
         self.events.publish(self.now(), None, EventBody::PortStatus { status: Box::new(status) });
     }
 
@@ -215,7 +216,18 @@ impl Core {
         if let Some(start) = s.start_time {
             s.elapsed_time = crate::clock::timestamp(self.now()).duration_since(start).as_secs().max(0) as u64;
         }
+        s.line = self.line_state(device_id);
         Some(s)
+    }
+
+    /// The state of the line under a port, in words (a SIP line's registration), or empty.
+    fn line_state(&self, device_id: &str) -> String {
+        let agent = self.sip_agents.lock().expect("sip agents").get(device_id).cloned();
+        let Some(registration) = agent.and_then(|a| a.registration()) else {
+            return String::new();
+        };
+        let state = registration.borrow().clone();
+        crate::lines::sip::registration_words(&state)
     }
 
     /// Reserves a free port for a call; false if it is busy.
@@ -278,6 +290,7 @@ pub fn idle_status(device_id: &str, name: &str, csid: &str, tsid: &str) -> FaxSt
         submitted_time: None,
         elapsed_time: 0,
         mode: String::new(),
+        line: String::new(),
     };
     s.description = describe(&s);
     s

@@ -361,6 +361,8 @@ async fn a_line_registers_or_says_why_not_and_keeps_receiving() {
             .unwrap()
             .clone();
     assert!(s.is_registered(), "{s:?}\n{}", k.log());
+    let status = b.get("/v1/ports/sip2/status").await;
+    assert!(status["line"].as_str().unwrap().starts_with("registered until "), "{status}");
     // Stopping faxd's SIP lines unregisters.
     ferrofax_server::lines::sip::stop(&b.core).await;
     assert_eq!(*state.borrow(), RegistrationState::Stopped);
@@ -383,6 +385,8 @@ async fn a_line_registers_or_says_why_not_and_keeps_receiving() {
     let RegistrationState::Failed { error, code, .. } = s else { unreachable!() };
     assert_eq!(code, Some(401));
     assert!(error.contains("refused our credentials"), "{error}");
+    let status = b.get("/v1/ports/sip2/status").await;
+    assert!(status["line"].as_str().unwrap().contains("refused our credentials"), "{status}");
     let a = Faxd::start(sip_line("sip1", pa, pb, true, "+1 555 0100")).await;
     fax_goes_through(&a, &b).await;
 }

@@ -254,6 +254,22 @@ async fn receive(
     Ok(())
 }
 
+/// A registration state as a port's status shows it.
+pub fn registration_words(state: &ferrofax_sip::RegistrationState) -> String {
+    use ferrofax_sip::RegistrationState as R;
+    match state {
+        R::Starting => "registering".into(),
+        R::Registered { until, .. } => {
+            let until = jiff::Timestamp::try_from(*until).map(|t| t.strftime("%H:%M:%S UTC").to_string());
+            format!("registered until {}", until.unwrap_or_default())
+        }
+        R::Failed { error, tries, retry_in, .. } => {
+            format!("registration failed ({tries} tries): {error}; trying again in {} s", retry_in.as_secs())
+        }
+        R::Stopped => "unregistered".into(),
+    }
+}
+
 /// The user part of a From/To value (`"Name" <sip:+15550100@host>;tag=x` → `+15550100`).
 fn sip_user(value: &str) -> String {
     let uri = value.split_once("sip:").or_else(|| value.split_once("sips:")).map(|(_, r)| r).unwrap_or(value);
