@@ -254,8 +254,12 @@ async fn call(
     if cancelled {
         return Err((DeviceStatus::Aborting, "cancelled during the call".into()));
     }
+    if link.stalled() {
+        tracing::error!(job = job.id, "the loopback call stalled: an engine kept asking for the same moment");
+        return Err((DeviceStatus::FatalError, "the fax engine stalled".into()));
+    }
     let Some(sent) = ends.sent else {
-        return Err((DeviceStatus::Disconnected, "the call did not end within two hours".into()));
+        return Err((DeviceStatus::Disconnected, "the call ended without an outcome (two hours passed, or both ends fell silent)".into()));
     };
     match sent.result {
         Ok(()) => {
