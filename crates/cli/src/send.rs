@@ -14,7 +14,7 @@ use crate::output::json;
 
 #[derive(Args)]
 pub struct SendArgs {
-    /// The document: TIFF or plain text.
+    /// The document: PDF, PostScript, TIFF, a picture (PNG, JPEG, GIF, BMP, WebP) or plain text.
     file: PathBuf,
     /// A number to send to; repeat for several recipients (one job each).
     #[arg(long = "to", required = true)]

@@ -150,7 +150,7 @@ impl SmtpProfile {
 
     /// The start of a message from this profile to `to`.
     pub fn message(&self, to: &[Mailbox], subject: &str) -> Result<lettre::message::MessageBuilder, RouteError> {
-        let mut b = Message::builder().from(self.sender()?).subject(subject);
+        let mut b = Message::builder().from(self.sender()?).subject(subject).message_id(None);
         for m in to {
             b = b.to(m.clone());
         }

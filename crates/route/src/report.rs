@@ -97,8 +97,9 @@ mod tests {
             SentFax { delivered: false, result: "+1 555 0199 is busy".into(), pages_sent: 0, ..SentFax::sample() };
         let m = report_message(&profile, &to, &Templates::default(), &failed, Some(&page)).unwrap();
         let text = String::from_utf8_lossy(&m.formatted()).to_string();
-        assert!(text.contains("Subject: Fax to Pharmacy (+1 555 0199) failed (0 of 2 pages)"), "{text}");
+        assert!(text.contains("Subject: Fax to Pharmacy (+1 555 0199): failed (0 of 2 pages)"), "{text}");
         assert!(text.contains("Content-ID: <page1@ferrofax>") && text.contains("image/png"), "{text}");
+        assert!(text.contains("Message-ID: <"), "a report has its own Message-ID: {text}");
         let m = report_message(&profile, &to, &Templates::default(), &SentFax::sample(), None).unwrap();
         let text = String::from_utf8_lossy(&m.formatted()).to_string();
         assert!(text.contains("delivered") && !text.contains("image/png"));

@@ -41,10 +41,10 @@ The fax is attached.
 ferrofax
 ";
 
-pub const DEFAULT_REPORT_SUBJECT: &str = "Fax to {recipient} {outcome} ({pages_sent} of {pages_total} pages)";
+pub const DEFAULT_REPORT_SUBJECT: &str = "Fax to {recipient}: {outcome} ({pages_sent} of {pages_total} pages)";
 
 pub const DEFAULT_REPORT_BODY: &str = "\
-Your fax to {recipient} {outcome}.
+Your fax to {recipient} was {outcome}.
 
 Document:     {document}
 Pages sent:   {pages_sent} of {pages_total}

@@ -301,6 +301,12 @@ pub fn describe(s: &FaxStatus) -> String {
     match s.device_status {
         DeviceStatus::Available => "idle".into(),
         DeviceStatus::Dialing => format!("dialing {}", s.address),
+        DeviceStatus::Sending if s.current_page == 0 => {
+            format!("calling {}: setting up{}", s.address, in_mode(&s.mode))
+        }
+        DeviceStatus::Receiving if s.current_page == 0 => {
+            format!("answered {}: setting up{}", if s.tsid.is_empty() { "a caller" } else { &s.tsid }, in_mode(&s.mode))
+        }
         DeviceStatus::Sending => {
             format!("sending page {} of {} to {}{}", s.current_page, s.page_count, s.address, in_mode(&s.mode))
         }

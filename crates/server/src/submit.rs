@@ -59,6 +59,12 @@ impl Core {
             })?;
         }
         validate::identifier("tsid", &req.doc.tsid).map_err(|e| invalid("tsid", e))?;
+        if !req.doc.email_address.trim().is_empty() {
+            // Delivery reports go there: an address they cannot go to is refused now, not
+            // found out when the fax has ended.
+            ferrofax_route::mail::parse_recipients(&req.doc.email_address)
+                .map_err(|e| invalid("email_address", e.to_string()))?;
+        }
         let template = self.coverpage_template(req, up.coverpage.as_deref())?;
 
         let request_hash = {

@@ -76,6 +76,13 @@ async fn bad_input_is_answered_with_problems_and_the_server_keeps_serving() {
             422,
             "invalid-value",
         ),
+        (
+            "report address that is none",
+            json!({"fax_number": "100", "email_address": "not-an-address"}),
+            b"text".to_vec(),
+            422,
+            "invalid-value",
+        ),
         ("unknown field", json!({"fax_number": "100", "colour": true}), b"text".to_vec(), 400, "malformed-request"),
         (
             "corrupt TIFF",

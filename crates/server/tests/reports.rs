@@ -36,7 +36,7 @@ async fn a_delivered_fax_is_reported_with_its_first_page() {
     let mails = smtp.wait_for(1).await;
     let m = mails[0].parsed();
     assert_eq!(m.header_raw("X-RcptTo").map(str::trim), Some("sender@test.example"));
-    assert_eq!(m.subject(), Some("Fax to Pharmacy (+1 555 0199) delivered (2 of 2 pages)"));
+    assert_eq!(m.subject(), Some("Fax to Pharmacy (+1 555 0199): delivered (2 of 2 pages)"));
     let body = m.body_text(0).unwrap();
     for want in [
         format!("Job:          {sent}"),
@@ -75,7 +75,7 @@ async fn a_failed_fax_is_reported_once_after_its_last_retry() {
     assert_eq!(j["attempts"], 2);
     let mails = smtp.wait_for(1).await;
     let m = mails[0].parsed();
-    assert_eq!(m.subject(), Some("Fax to 666 1234 failed (0 of 1 pages)"));
+    assert_eq!(m.subject(), Some("Fax to 666 1234: failed (0 of 1 pages)"));
     let body = m.body_text(0).unwrap();
     assert!(body.contains("Attempts:     2"), "{body}");
     assert!(body.contains("Result:       666 1234 is busy (after 2 attempts)"), "{body}");

@@ -343,12 +343,14 @@ impl SipAgent {
         };
         let Some(resp) = response else {
             forget();
-            return Err(SipError::Refused { code: 408, reason: "no final response".into() });
+            // The INVITE transaction timed out: nothing answered at all.
+            return Err(SipError::NoAnswer(std::time::Duration::from_secs(32)));
         };
         let code = resp.status_code.code();
         if !(200..300).contains(&code) {
             forget();
             let reason = resp.status_code.to_string();
+            let reason = reason.strip_prefix(&code.to_string()).map(str::trim).unwrap_or(&reason).to_string();
             return Err(match code {
                 401 | 407 => SipError::AuthRejected { code, reason },
                 _ => SipError::Refused { code, reason },

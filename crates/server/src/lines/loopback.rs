@@ -259,13 +259,16 @@ async fn call(
         return Err((DeviceStatus::FatalError, "the fax engine stalled".into()));
     }
     let Some(sent) = ends.sent else {
-        return Err((DeviceStatus::Disconnected, "the call ended without an outcome (two hours passed, or both ends fell silent)".into()));
+        return Err((
+            DeviceStatus::Disconnected,
+            "the call ended without an outcome (two hours passed, or both ends fell silent)".into(),
+        ));
     };
     match sent.result {
         Ok(()) => {
             out.status = DeviceStatus::Completed;
             let by = if out.remote_ident.is_empty() { &peer.device_id } else { &out.remote_ident };
-            out.detail = format!("{} pages confirmed by {by}", job.page_count);
+            out.detail = format!("{} confirmed by {by}", super::pages_text(job.page_count));
             Ok(())
         }
         Err(f) => Err((super::t30_failure_status(&f), format!("T.30: {}", f.description()))),

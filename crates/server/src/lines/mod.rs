@@ -56,6 +56,11 @@ pub fn t30_failure_status(f: &ferrofax_t30::Failure) -> DeviceStatus {
     }
 }
 
+/// "1 page", "3 pages".
+pub fn pages_text(n: u32) -> String {
+    if n == 1 { "1 page".into() } else { format!("{n} pages") }
+}
+
 /// Waits `ms` on the server's clock; false if the call was cancelled meanwhile.
 pub async fn wait(core: &Core, cancel: &CancellationToken, ms: Millis) -> bool {
     let until = core.now() + ms;

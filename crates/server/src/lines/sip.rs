@@ -423,7 +423,8 @@ pub async fn send(
         Ok(c) => match c.result {
             Ok(()) => {
                 out.status = DeviceStatus::Completed;
-                out.detail = format!("{} pages confirmed by {}", job.page_count, c.remote_ident.unwrap_or(target));
+                out.detail =
+                    format!("{} confirmed by {}", super::pages_text(job.page_count), c.remote_ident.unwrap_or(target));
                 out
             }
             Err(f) => fail(out, super::t30_failure_status(&f), format!("T.30: {}", f.description())),
