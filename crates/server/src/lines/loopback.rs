@@ -71,7 +71,7 @@ pub async fn send(
             format!("no answer from {} after {NO_ANSWER_RINGS} rings", job.fax_number),
         );
     }
-    if !core.reserve(&peer.device_id) {
+    if !super::reserve_to_answer(core, &peer.device_id).await {
         return fail(
             out,
             DeviceStatus::Busy,

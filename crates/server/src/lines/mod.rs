@@ -56,6 +56,19 @@ pub fn t30_failure_status(f: &ferrofax_t30::Failure) -> DeviceStatus {
     }
 }
 
+/// Reserves a port to answer a call on it. The scheduler holds every free sending port for
+/// the moment it takes to look for a job; a call arriving then is not refused for that, so a
+/// port that stays taken for half a second is really in a call.
+pub async fn reserve_to_answer(core: &Core, device_id: &str) -> bool {
+    for _ in 0..25 {
+        if core.reserve(device_id) {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
+}
+
 /// "1 page", "3 pages".
 pub fn pages_text(n: u32) -> String {
     if n == 1 { "1 page".into() } else { format!("{n} pages") }

@@ -126,7 +126,7 @@ async fn answer_call(core: Arc<Core>, inb: Inbound, call: IncomingCall) {
         tracing::info!(line = %inb.line, from = %call.from, "call offering neither T.38 nor G.711 refused (488)");
         return call.reject(488);
     };
-    if !core.reserve(&port.device_id) {
+    if !super::reserve_to_answer(&core, &port.device_id).await {
         return call.reject(486);
     }
     let result = receive(&core, &inb, &port, call, offered).await;
