@@ -60,13 +60,14 @@ pub enum Error {
     #[error("{0}")]
     Api(Problem),
     /// The server could not be reached or the connection broke.
-    #[error("cannot reach the fax server: {0}")]
+    /// (The cause is the error's source, so that a chain printed with `{:#}` names it once.)
+    #[error("cannot reach the fax server")]
     Http(#[from] reqwest::Error),
     /// `disconnect()` was called on this connection.
     #[error("this FaxServer connection was disconnected")]
     Disconnected,
     /// Reading a local file failed.
-    #[error("{path}: {source}")]
+    #[error("cannot read {path}")]
     Io { path: String, source: std::io::Error },
     /// The server said something this client does not understand.
     #[error("unexpected answer from the server: {0}")]
