@@ -80,7 +80,7 @@ pub async fn ports(s: &FaxServer, as_json: bool) -> anyhow::Result<i32> {
             p.rings.to_string(),
             p.tsid.clone(),
             p.csid.clone(),
-            st.description,
+            if st.line.is_empty() { st.description } else { format!("{}; {}", st.description, st.line) },
         ]);
     }
     table(&["#", "ID", "NAME", "SEND", "RECEIVE", "RINGS", "TSID", "CSID", "NOW"], rows);
