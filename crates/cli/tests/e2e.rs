@@ -2,41 +2,12 @@
 //! of a TIFF (made by netpbm/libtiff, not by us) and of a text file to 100 both end Completed,
 //! the faxes are in the inbox, and the received TIFF decodes (with libtiff) to the pixels sent.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Faxd(Child);
-
-impl Drop for Faxd {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn bin(name: &str) -> PathBuf {
-    let fax = PathBuf::from(env!("CARGO_BIN_EXE_fax"));
-    if name == "fax" { fax } else { fax.with_file_name(name) }
-}
-
-fn fax(data: &Path, args: &[&str]) -> Output {
-    Command::new(bin("fax"))
-        .args(args)
-        .env("FAXD_DATA_DIR", data)
-        .env_remove("FAX_URL")
-        .env_remove("FAX_TOKEN")
-        .output()
-        .expect("fax runs")
-}
-
-/// Runs a peer tool; a missing peer fails the test (CI installs them).
-fn peer(cmd: &mut Command) -> Output {
-    let name = format!("{cmd:?}");
-    let out = cmd.output().unwrap_or_else(|e| panic!("{name}: {e} (install netpbm and libtiff-tools)"));
-    assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
-    out
-}
+mod support;
+use support::{Faxd, bin, fax, peer};
 
 /// A 1728×300 page as raw PBM: bars, a diagonal and a checker patch.
 fn test_page() -> (u32, u32, Vec<u8>) {

@@ -7,45 +7,11 @@
 //! Ghostscript) are those pixels too.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Faxd(Child);
-
-impl Drop for Faxd {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn bin(name: &str) -> PathBuf {
-    let fax = PathBuf::from(env!("CARGO_BIN_EXE_fax"));
-    if name == "fax" { fax } else { fax.with_file_name(name) }
-}
-
-fn fax(data: &Path, args: &[&str]) -> Output {
-    Command::new(bin("fax"))
-        .args(args)
-        .env("FAXD_DATA_DIR", data)
-        .env_remove("FAX_URL")
-        .env_remove("FAX_TOKEN")
-        .output()
-        .expect("fax runs")
-}
-
-fn ok(out: Output) -> Output {
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    out
-}
-
-/// Runs a peer tool; a missing peer fails the test (CI installs them).
-fn peer(cmd: &mut Command) -> Output {
-    let name = format!("{cmd:?}");
-    let out = cmd.output().unwrap_or_else(|e| panic!("{name}: {e} (install ghostscript and libtiff-tools)"));
-    assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
-    out
-}
+mod support;
+use support::{Faxd, bin, fax, ok, peer};
 
 /// aiosmtpd on a free port, keeping messages in a Maildir under `dir`.
 struct Smtp(Child, u16);
