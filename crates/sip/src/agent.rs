@@ -15,7 +15,7 @@ use rsipstack::dialog::dialog::{DialogState, DialogStateSender};
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::sip::prelude::HeadersExt;
-use rsipstack::sip::{Method, Param, StatusCode, Transport, Uri};
+use rsipstack::sip::{Header, Method, Param, StatusCode, Transport, Uri};
 use rsipstack::transaction::endpoint::Endpoint;
 use rsipstack::transport::udp::UdpConnection;
 use rsipstack::transport::{TcpListenerConnection, TransportLayer};
@@ -349,8 +349,7 @@ impl SipAgent {
         let code = resp.status_code.code();
         if !(200..300).contains(&code) {
             forget();
-            let reason = resp.status_code.to_string();
-            let reason = reason.strip_prefix(&code.to_string()).map(str::trim).unwrap_or(&reason).to_string();
+            let reason = crate::error::reason_phrase(&resp);
             return Err(match code {
                 401 | 407 => SipError::AuthRejected { code, reason },
                 _ => SipError::Refused { code, reason },
@@ -377,6 +376,29 @@ impl Drop for SipAgent {
     }
 }
 
+/// How long a re-INVITE that arrives before the ACK of our 2xx waits for it: the caller sent
+/// its ACK first, so it is normally a matter of task scheduling; a lost ACK is retransmitted
+/// with our 2xx (Timer G: 0.5, 1, 2 s).
+const ACK_WAIT: Duration = Duration::from_secs(4);
+
+/// Whether `dialog` is ready for a re-INVITE: waits while the ACK of the first INVITE's 2xx
+/// is still on its way (a re-INVITE handled then would be taken for the first INVITE and
+/// never answered). False if it is still not acknowledged after [`ACK_WAIT`].
+async fn settled_for_reinvite(dialog: &rsipstack::dialog::dialog::Dialog) -> bool {
+    let until = tokio::time::Instant::now() + ACK_WAIT;
+    loop {
+        match dialog.state() {
+            DialogState::WaitAck(..) | DialogState::Early(..) | DialogState::Trying(..) | DialogState::Calling(..) => {
+                if tokio::time::Instant::now() >= until {
+                    return false;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            _ => return true,
+        }
+    }
+}
+
 /// What serving incoming requests needs.
 struct Serve {
     dialogs: Arc<DialogLayer>,
@@ -394,6 +416,13 @@ impl Serve {
                 match self.dialogs.match_dialog(&tx) {
                     Some(mut dialog) => {
                         tokio::spawn(async move {
+                            if tx.original.method == Method::Invite && !settled_for_reinvite(&dialog).await {
+                                // Our answer to the first INVITE is still unacknowledged after
+                                // the ACK's retransmissions had time to come (RFC 3261 §14.2).
+                                let retry = Header::RetryAfter((1 + crate::agent::random_u64() % 5).to_string().into());
+                                let _ = tx.reply_with(StatusCode::ServerInternalError, vec![retry], None).await;
+                                return;
+                            }
                             let _ = dialog.handle(&mut tx).await;
                         });
                     }

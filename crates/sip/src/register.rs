@@ -174,11 +174,14 @@ async fn register_once(reg: &mut Registration, server: &Uri, expires: u32) -> Re
     match code {
         200..=299 => Ok(reg.expires()),
         401 | 407 => Err((
-            format!("the registrar refused our credentials ({code} {}): check user and password", resp.status_code),
+            format!(
+                "the registrar refused our credentials ({code} {}): check user and password",
+                crate::error::reason_phrase(&resp)
+            ),
             Some(code),
         )),
         408 => Err(("no answer from the registrar (408)".into(), Some(code))),
-        _ => Err((format!("the registrar answered {code} {}", resp.status_code), Some(code))),
+        _ => Err((format!("the registrar answered {code} {}", crate::error::reason_phrase(&resp)), Some(code))),
     }
 }
 

@@ -76,8 +76,21 @@ pub fn glare_backoff(owns_call_id: bool, random: u64) -> Duration {
 
 /// One try's outcome besides an answer.
 enum Try {
-    Glare,
+    /// Try again: after 491 (glare) with RFC 3261's random wait, or after a 500 that asked
+    /// for a wait with Retry-After (a far end still busy with the previous INVITE, §14.2).
+    Again(Option<Duration>),
     Failed(SipError),
+}
+
+/// The wait a 500 response asks for with Retry-After, if it does within 10 s.
+fn retry_after(resp: &rsipstack::sip::Response) -> Option<Duration> {
+    resp.headers.iter().find_map(|h| match h {
+        rsipstack::sip::Header::RetryAfter(v) => {
+            let secs: u64 = v.value().split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()?;
+            (secs <= 10).then(|| Duration::from_secs(secs))
+        }
+        _ => None,
+    })
 }
 
 impl Call {
@@ -92,7 +105,7 @@ impl Call {
             }
         }
         if !matches!(self.dialog.state(), DialogState::Confirmed(..)) {
-            return Err(Try::Glare);
+            return Err(Try::Again(None));
         }
         self.shared.reinvite_pending.store(true, Ordering::SeqCst);
         let r = tokio::time::timeout(within, self.dialog.reinvite(sdp_headers(), Some(offer.to_string().into_bytes())))
@@ -105,10 +118,15 @@ impl Call {
         };
         let code = resp.status_code.code();
         if resp.status_code == StatusCode::RequestPending {
-            return Err(Try::Glare);
+            return Err(Try::Again(None));
+        }
+        if resp.status_code == StatusCode::ServerInternalError
+            && let Some(wait) = retry_after(&resp)
+        {
+            return Err(Try::Again(Some(wait)));
         }
         if !(200..300).contains(&code) {
-            let reason = resp.status_code.to_string();
+            let reason = crate::error::reason_phrase(&resp);
             return Err(Try::Failed(match code {
                 401 | 407 => SipError::AuthRejected { code, reason },
                 _ => SipError::ReinviteRefused { code, reason },
@@ -122,8 +140,9 @@ impl Call {
         Ok(answer)
     }
 
-    fn backoff(&self) -> Duration {
-        glare_backoff(self.owns_call_id, crate::agent::random_u64())
+    /// The wait before trying again: what the far end asked for, else RFC 3261's for glare.
+    fn backoff(&self, asked: Option<Duration>) -> Duration {
+        asked.unwrap_or_else(|| glare_backoff(self.owns_call_id, crate::agent::random_u64()))
     }
 
     /// Re-INVITEs with `offer` and returns the far end's answer, trying again after 491 as
@@ -138,9 +157,9 @@ impl Call {
             match self.offer_once(&offer, policy.answer_within).await {
                 Ok(a) => return Ok(a),
                 Err(Try::Failed(e)) => return Err(e),
-                Err(Try::Glare) if attempt < policy.attempts => {
-                    let wait = self.backoff();
-                    tracing::info!(call = %self.call_id(), attempt, ?wait, "re-INVITE glare (491): trying again");
+                Err(Try::Again(asked)) if attempt < policy.attempts => {
+                    let wait = self.backoff(asked);
+                    tracing::info!(call = %self.call_id(), attempt, ?wait, "re-INVITE not taken now (491/500): trying again");
                     let until = tokio::time::Instant::now() + wait;
                     loop {
                         tokio::select! {
@@ -150,7 +169,7 @@ impl Call {
                         }
                     }
                 }
-                Err(Try::Glare) => {}
+                Err(Try::Again(_)) => {}
             }
         }
         Err(SipError::Glare(policy.attempts.max(1)))
@@ -202,12 +221,12 @@ impl Call {
                             tracing::info!(call = %self.call_id(), %far, "switched to T.38 by our re-INVITE");
                             return Ok(T38Switch { far, agreed: answered.clone(), far_params: answered, by_far_end: false });
                         }
-                        Err(Try::Glare) if tries < plan.reinvite.attempts => {
-                            let wait = self.backoff();
-                            tracing::info!(call = %self.call_id(), tries, ?wait, "T.38 re-INVITE glare (491): trying again");
+                        Err(Try::Again(asked)) if tries < plan.reinvite.attempts => {
+                            let wait = self.backoff(asked);
+                            tracing::info!(call = %self.call_id(), tries, ?wait, "T.38 re-INVITE not taken now (491/500): trying again");
                             request_at = Some(tokio::time::Instant::now() + wait);
                         }
-                        Err(Try::Glare) => return Err(SipError::Glare(tries)),
+                        Err(Try::Again(_)) => return Err(SipError::Glare(tries)),
                         Err(Try::Failed(e)) => return Err(e),
                     }
                 }
@@ -233,5 +252,23 @@ mod tests {
         assert_eq!(glare_backoff(true, 0), Duration::from_millis(2100));
         assert_eq!(glare_backoff(true, 1900), Duration::from_millis(4000));
         assert_eq!(glare_backoff(false, 2000), Duration::from_millis(2000));
+    }
+
+    fn response(status_line: &str, extra: &str) -> rsipstack::sip::Response {
+        let text = format!(
+            "{status_line}\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKa\r\nCall-ID: a\r\n\
+             From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCSeq: 2 INVITE\r\n{extra}Content-Length: 0\r\n\r\n"
+        );
+        rsipstack::sip::Response::try_from(text.as_str()).unwrap()
+    }
+
+    #[test]
+    fn a_500_asking_for_a_short_wait_is_tried_again_after_it() {
+        let r = |extra: &str| retry_after(&response("SIP/2.0 500 Server Internal Error", extra));
+        assert_eq!(r("Retry-After: 3\r\n"), Some(Duration::from_secs(3)));
+        assert_eq!(r("Retry-After: 0\r\n"), Some(Duration::ZERO));
+        assert_eq!(r("Retry-After: 5 (busy);duration=10\r\n"), Some(Duration::from_secs(5)));
+        assert_eq!(r("Retry-After: 3600\r\n"), None, "too long to hold a call for");
+        assert_eq!(r(""), None);
     }
 }
