@@ -371,6 +371,18 @@ pub struct JobList {
     pub next_after: Option<JobId>,
 }
 
+/// A common cover page template of the server (`coverpage_name` with `server_coverpage`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CoverPageTemplate {
+    /// The name to give as `coverpage_name`.
+    pub name: String,
+    /// Its file in the server's `coverpages/` folder.
+    pub file: String,
+    /// `svg` or `text`.
+    pub format: String,
+}
+
 /// A received fax in the inbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

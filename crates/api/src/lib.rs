@@ -14,8 +14,8 @@ pub mod validate;
 
 pub use event::{Event, EventBody};
 pub use job::{
-    Attempt, FaxDocFields, InboxFax, JobCommand, JobId, JobList, JobState, JobType, JobView, Priority, Recipient,
-    SubmitRequest, SubmitResponse,
+    Attempt, CoverPageTemplate, FaxDocFields, InboxFax, JobCommand, JobId, JobList, JobState, JobType, JobView,
+    Priority, Recipient, SubmitRequest, SubmitResponse,
 };
 pub use port::{DeviceStatus, FaxStatus, PortPatch, PortView, RoutingMethodPatch, RoutingMethodView};
 pub use problem::{Problem, ProblemType};

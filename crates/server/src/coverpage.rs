@@ -12,6 +12,26 @@ use ferrofax_image::{CodedPage, Resolution};
 /// The template written into an empty `coverpages/` folder on first start.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../coverpages/default.txt");
 
+/// The common templates in `dir`, by name (`classic.svg` is `classic`), sorted.
+pub fn list(dir: &std::path::Path) -> std::io::Result<Vec<ferrofax_api::CoverPageTemplate>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let file = entry.file_name().to_string_lossy().to_string();
+        if file.starts_with('.') || !entry.file_type()?.is_file() {
+            continue;
+        }
+        let (name, format) = match (file.strip_suffix(".svg"), file.strip_suffix(".txt")) {
+            (Some(n), _) => (n.to_string(), "svg"),
+            (_, Some(n)) => (n.to_string(), "text"),
+            _ => continue,
+        };
+        out.push(ferrofax_api::CoverPageTemplate { name, file, format: format.into() });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
 /// Everything a template may name, as text.
 pub fn fields(
     r: &Recipient,

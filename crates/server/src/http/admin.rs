@@ -34,6 +34,21 @@ pub async fn version(State(core): State<AppState>, caller: Caller) -> Json<Versi
     })
 }
 
+/// The server's common cover page templates (name them in `coverpage_name` with
+/// `server_coverpage`).
+#[utoipa::path(get, path = "/v1/coverpages", tag = "server", responses((status = 200, body = Vec<ferrofax_api::CoverPageTemplate>)))]
+pub async fn coverpages(
+    State(core): State<AppState>,
+    _caller: Caller,
+) -> HttpResult<Json<Vec<ferrofax_api::CoverPageTemplate>>> {
+    let dir = core.data_dir.join("coverpages");
+    let list = crate::coverpage::list(&dir).map_err(|e| {
+        tracing::error!(dir = %dir.display(), "listing cover pages: {e}");
+        ferrofax_api::Problem::new(ferrofax_api::ProblemType::Internal, "the cover page folder cannot be read")
+    })?;
+    Ok(Json(list))
+}
+
 /// The FaxServer properties.
 #[utoipa::path(get, path = "/v1/server", tag = "server", responses((status = 200, body = ServerSettings)))]
 pub async fn get_server(State(core): State<AppState>, _caller: Caller) -> Json<ServerSettings> {

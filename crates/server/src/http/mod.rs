@@ -143,6 +143,7 @@ pub fn router(core: AppState) -> Router {
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(admin::version))
         .routes(routes!(admin::get_server, admin::patch_server))
+        .routes(routes!(admin::coverpages))
         .routes(routes!(jobs::submit, jobs::list))
         .routes(routes!(jobs::get_job, jobs::delete_job))
         .routes(routes!(jobs::command))
@@ -166,6 +167,7 @@ pub fn router(core: AppState) -> Router {
                 async move { Json(api.as_ref().clone()) }
             }),
         )
+        .merge(ferrofax_console::router())
         .fallback(|| async { Http(Problem::new(ProblemType::NotFound, "no such endpoint; see /v1/openapi.json")) })
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::map_response(problems_everywhere))
