@@ -509,3 +509,51 @@ async fn faxd_user_sets_passwords_read_from_standard_input() {
     assert!(verify(" gina's second one ").await.unwrap(), "the line as given, spaces kept, line ending removed");
     assert!(!verify("gina's first one").await.unwrap());
 }
+
+/// Reads an event stream until it ends or `secs` pass; the text read and whether it ended.
+async fn read_stream(r: reqwest::Response, secs: u64) -> (String, bool) {
+    use futures_util::StreamExt;
+    let mut text = String::new();
+    let mut body = r.bytes_stream();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        match tokio::time::timeout_at(deadline, body.next()).await {
+            Ok(Some(chunk)) => text.push_str(&String::from_utf8_lossy(&chunk.unwrap())),
+            Ok(None) => return (text, true),
+            Err(_) => return (text, false),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_event_stream_ends_with_its_session_or_token() {
+    let f = Faxd::start(loopback_config(1.0)).await;
+    let s = sign_in(&f, json!({"token": f.admin})).await;
+    let open = |rq: reqwest::RequestBuilder| async move {
+        let r = rq.header("accept", "text/event-stream").send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        r
+    };
+    let by_cookie = open(f.http.get(format!("{}/v1/events", f.url)).header("cookie", &s.cookie)).await;
+    let (st, v) = f.call(Method::POST, "/v1/users/admin/tokens", &f.admin, Some(json!({"label": "feed"}))).await;
+    assert_eq!(st, 201, "{v}");
+    let token = v["token"].as_str().unwrap().to_string();
+    let by_token = open(f.http.get(format!("{}/v1/events", f.url)).bearer_auth(&token)).await;
+    let (st, _) = f.call(Method::PATCH, "/v1/server", &f.admin, Some(json!({"retries": 6}))).await;
+    assert_eq!(st, 200);
+
+    let (st, _, _) = with_cookie(&f, Method::DELETE, "/v1/session", &s, Some(&s.csrf), None, None).await;
+    assert_eq!(st, 204);
+    let (st, _) = f.call(Method::DELETE, &format!("/v1/users/admin/tokens/{}", v["id"]), &f.admin, None).await;
+    assert_eq!(st, 204);
+    // The next change is not sent to either: both streams end instead.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let (st, _) = f.call(Method::PATCH, "/v1/server", &f.admin, Some(json!({"retries": 7}))).await;
+    assert_eq!(st, 200);
+    for (what, r) in [("cookie", by_cookie), ("token", by_token)] {
+        let (text, ended) = read_stream(r, 10).await;
+        assert!(ended, "the {what} stream ended: {text}");
+        assert!(text.contains("\"retries\":6"), "the change before was sent ({what}): {text}");
+        assert!(!text.contains("\"retries\":7"), "the change after was not ({what}): {text}");
+    }
+}

@@ -7,15 +7,20 @@
 //! token in `X-CSRF-Token`, which only this server's pages can read, and when the browser names
 //! the page's origin (`Origin`), that must be this server's own host and port. A bearer token is
 //! never sent by a browser on its own, so bearer requests need neither.
+//!
+//! Nothing is cached: each request looks its credential up, and a long-lived one (an event
+//! stream) looks it up again before it sends more ([`Recheck`]).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use ferrofax_api::{CSRF_HEADER, Problem, ProblemType, SESSION_COOKIE};
 
 use super::{AppState, Http};
 use crate::auth::sessions::same_secret;
-use crate::auth::{Caller, Session, hash_token};
+use crate::auth::{AuthError, Caller, Session, hash_token};
 use crate::service::Core;
 
 fn unauthorized(detail: &str) -> Http {
@@ -26,16 +31,18 @@ fn forbidden(detail: String) -> Http {
     Http(Problem::new(ProblemType::Forbidden, detail))
 }
 
+/// The token of an `Authorization: Bearer <token>` header.
+fn bearer(value: &HeaderValue) -> Option<&str> {
+    value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Http;
 
     async fn from_request_parts(parts: &mut Parts, core: &AppState) -> Result<Self, Self::Rejection> {
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
-            let token = value
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-                .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
+            let token =
+                bearer(value).ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
             let user = core
                 .store
                 .user_by_token(&hash_token(token))
@@ -55,6 +62,55 @@ impl FromRequestParts<AppState> for Caller {
             None => Err(unauthorized(
                 "no token: send `Authorization: Bearer <token>`, or sign in (POST /v1/session) and send its cookie",
             )),
+        }
+    }
+}
+
+/// How often, at most, a long-lived request checks that its credential still works.
+const RECHECK: Duration = Duration::from_secs(1);
+
+/// The credential of a long-lived request (an event stream), checked again before it is sent
+/// more, so that a revoked token, an ended session or a deleted user stops it too.
+pub(super) struct Recheck {
+    credential: Credential,
+    at: Instant,
+}
+
+enum Credential {
+    /// The hash of a bearer token.
+    Token(String),
+    /// A session id.
+    Session(String),
+}
+
+impl Recheck {
+    /// The credential the request was let in with (as the [`Caller`] extractor took it).
+    pub(super) fn new(headers: &HeaderMap) -> Self {
+        let credential = match headers.get(header::AUTHORIZATION) {
+            Some(value) => Credential::Token(hash_token(bearer(value).unwrap_or(""))),
+            None => Credential::Session(session_id(headers).unwrap_or("").to_string()),
+        };
+        Recheck { credential, at: Instant::now() }
+    }
+
+    /// Whether the credential still works; looked up at most once every second.
+    pub(super) async fn still_valid(&mut self, core: &Core) -> bool {
+        if self.at.elapsed() < RECHECK {
+            return true;
+        }
+        self.at = Instant::now();
+        let valid = match &self.credential {
+            Credential::Token(hash) => {
+                core.store.user_by_token(hash).await.map(|u| u.is_some()).map_err(AuthError::from)
+            }
+            Credential::Session(id) => core.session(id).await.map(|s| s.is_some()),
+        };
+        match valid {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not check a long-lived request's credential; ending it");
+                false
+            }
         }
     }
 }
