@@ -102,6 +102,7 @@ async fn a_password_sign_in_sets_a_strict_cookie_and_the_store_keeps_only_hashes
     let id = cookies[0].strip_prefix("ffx_session=").unwrap().split(';').next().unwrap();
     assert!(is_hex(id, 64), "{id}");
     assert_eq!(cookies[0], format!("ffx_session={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200"));
+    assert_eq!(headers["cache-control"], "no-store", "the CSRF token is not cached");
     assert_eq!((v["user"].as_str(), v["role"].as_str()), (Some("alice"), Some("user")));
     assert!(is_hex(v["csrf_token"].as_str().unwrap(), 64), "{v}");
     assert_eq!(v["expires_at"], "2026-11-25T00:00:00Z", "12 hours after noon");
@@ -163,6 +164,12 @@ async fn sign_in_takes_a_token_or_a_password_and_refuses_anything_else() {
         (json!({}), 400, "malformed-request", "either"),
         (json!({"token": f.admin, "remember_me": true}), 400, "malformed-request", "remember_me"),
         (json!({"user": "admin", "password": "no password set"}), 401, "unauthorized", "wrong user name or password"),
+        (
+            json!({"user": "not/a name", "password": "whatever it is"}),
+            401,
+            "unauthorized",
+            "wrong user name or password",
+        ),
     ];
     for (body, status, kind, detail) in cases {
         let (s, headers, v) = sign_in_raw(&f, body.clone(), None).await;

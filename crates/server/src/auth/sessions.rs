@@ -130,6 +130,13 @@ impl Core {
     /// it matches, None if not (or if there is no such user), `Throttled` after too many
     /// failures.
     pub(super) async fn check_password(&self, name: &str, password: &str) -> Result<Option<UserRow>, AuthError> {
+        // A name no user can have is not counted (nor kept: it may be megabytes long), but it
+        // costs the same hash as any other.
+        if ferrofax_api::validate::user_name(name).is_err() {
+            passwords::verify(password, None).await?;
+            tracing::warn!(user = ?name, "wrong user name or password (not a user name)");
+            return Ok(None);
+        }
         let now = self.now();
         if let Err(until) = self.accounts.throttle.attempt(name, now) {
             tracing::warn!(user = %name, "sign-in refused: too many failed attempts");

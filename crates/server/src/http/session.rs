@@ -77,7 +77,8 @@ pub async fn sign_in(State(core): State<AppState>, parts: Parts, body: Bytes) ->
     }
     let max_age = core.session_lifetime() / 1000;
     let cookie = session_cookie(&new.id, max_age, core.config.http.secure_cookies);
-    Ok(([(header::SET_COOKIE, cookie)], Json(new.session.view())).into_response())
+    let headers = [(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, "no-store".into())];
+    Ok((headers, Json(new.session.view())).into_response())
 }
 
 /// Who is signed in with this browser's session cookie, and the CSRF token to send as
@@ -85,9 +86,9 @@ pub async fn sign_in(State(core): State<AppState>, parts: Parts, body: Bytes) ->
 /// cleared); a bearer token is not a session.
 #[utoipa::path(get, path = "/v1/session", tag = "session", security(()),
     responses((status = 200, body = SessionView), (status = 401, body = Problem)))]
-pub async fn get_session(State(core): State<AppState>, parts: Parts) -> Result<Json<SessionView>, Response> {
+pub async fn get_session(State(core): State<AppState>, parts: Parts) -> Result<Response, Response> {
     match valid_session(&parts, &core).await {
-        Ok(Some(session)) => Ok(Json(session.view())),
+        Ok(Some(session)) => Ok(([(header::CACHE_CONTROL, "no-store")], Json(session.view())).into_response()),
         Ok(None) => {
             let mut r = Http(Problem::new(ProblemType::Unauthorized, "not signed in")).into_response();
             if session_id(&parts.headers).is_some() {
