@@ -5,6 +5,7 @@
 //! server (identifier syntax, fax number syntax, setting ranges) live in [`validate`], so a
 //! client can refuse bad input early with the same words the server would use.
 
+pub mod account;
 pub mod event;
 pub mod job;
 pub mod port;
@@ -12,6 +13,10 @@ pub mod problem;
 pub mod settings;
 pub mod validate;
 
+pub use account::{
+    CSRF_HEADER, Credentials, NewToken, NewUser, PasswordChange, SESSION_COOKIE, SessionView, SignIn, TokenCreated,
+    TokenView, UserCreated, UserView,
+};
 pub use event::{Event, EventBody};
 pub use job::{
     Attempt, CoverPageTemplate, FaxDocFields, InboxFax, JobCommand, JobId, JobList, JobState, JobType, JobView,

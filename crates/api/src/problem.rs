@@ -15,7 +15,7 @@ pub enum ProblemType {
     BadDocument,
     /// The upload, page count or image size is above a configured limit.
     TooLarge,
-    /// No or a bad bearer token.
+    /// No or a bad bearer token or sign-in session, or a wrong user name or password.
     Unauthorized,
     /// The caller's role does not allow this.
     Forbidden,
@@ -25,12 +25,14 @@ pub enum ProblemType {
     InvalidState,
     /// An Idempotency-Key was reused with a different request.
     IdempotencyConflict,
+    /// Too many attempts (failed sign-ins) in a short time; `Retry-After` says when to try again.
+    TooManyRequests,
     /// Something failed inside the server; the log has the details.
     Internal,
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 11] = [
+    pub const ALL: [ProblemType; 12] = [
         ProblemType::InvalidValue,
         ProblemType::MalformedRequest,
         ProblemType::UnsupportedFormat,
@@ -41,6 +43,7 @@ impl ProblemType {
         ProblemType::NotFound,
         ProblemType::InvalidState,
         ProblemType::IdempotencyConflict,
+        ProblemType::TooManyRequests,
         ProblemType::Internal,
     ];
 
@@ -57,6 +60,7 @@ impl ProblemType {
             ProblemType::NotFound => "not-found",
             ProblemType::InvalidState => "invalid-state",
             ProblemType::IdempotencyConflict => "idempotency-conflict",
+            ProblemType::TooManyRequests => "too-many-requests",
             ProblemType::Internal => "internal",
         }
     }
@@ -79,6 +83,7 @@ impl ProblemType {
             ProblemType::NotFound => 404,
             ProblemType::InvalidState => 409,
             ProblemType::IdempotencyConflict => 409,
+            ProblemType::TooManyRequests => 429,
             ProblemType::Internal => 500,
         }
     }
@@ -96,6 +101,7 @@ impl ProblemType {
             ProblemType::NotFound => "Not found",
             ProblemType::InvalidState => "Not possible in the current state",
             ProblemType::IdempotencyConflict => "Idempotency key reused",
+            ProblemType::TooManyRequests => "Too many requests",
             ProblemType::Internal => "Internal error",
         }
     }

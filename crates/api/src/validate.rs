@@ -1,4 +1,5 @@
-//! Rules on values that need no server to check: T.30 identifiers, fax numbers, ranges.
+//! Rules on values that need no server to check: T.30 identifiers, fax numbers, ranges, user
+//! names, passwords and token labels.
 //! The server applies them authoritatively; clients may apply them early.
 
 /// The longest T.30 identifier (TSI, CSI, CIG): 20 characters.
@@ -60,6 +61,57 @@ pub fn range(field: &str, value: i64, min: i64, max: i64) -> Result<(), String> 
     Ok(())
 }
 
+/// The shortest password accepted, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// The longest password accepted, in characters.
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+/// The longest user name, in characters.
+pub const MAX_USER_NAME_CHARS: usize = 64;
+
+/// The longest label of an API token, in characters.
+pub const MAX_TOKEN_LABEL_CHARS: usize = 64;
+
+/// Checks a user name: 1–64 letters, digits, `.`, `_`, `-` or `@`.
+pub fn user_name(name: &str) -> Result<(), String> {
+    let n = name.chars().count();
+    if n == 0 || n > MAX_USER_NAME_CHARS || !name.chars().all(|c| c.is_alphanumeric() || "._-@".contains(c)) {
+        return Err(format!(
+            "user name `{name}` is not allowed: use 1–{MAX_USER_NAME_CHARS} letters, digits, `.`, `_`, `-` or `@`"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a new password for `user`: 8–256 characters (any, spaces included) and not the user
+/// name itself. The error names the rule broken.
+pub fn password(user: &str, password: &str) -> Result<(), String> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_CHARS {
+        return Err(format!("the password must have at least {MIN_PASSWORD_CHARS} characters, not {n}"));
+    }
+    if n > MAX_PASSWORD_CHARS {
+        return Err(format!("the password may have at most {MAX_PASSWORD_CHARS} characters, not {n}"));
+    }
+    if password == user {
+        return Err("the password must not be the user name".into());
+    }
+    Ok(())
+}
+
+/// Checks the label of an API token: 1–64 characters, no control characters.
+pub fn token_label(label: &str) -> Result<(), String> {
+    let n = label.trim().chars().count();
+    if n == 0 || label.chars().count() > MAX_TOKEN_LABEL_CHARS {
+        return Err(format!("the token label must have 1–{MAX_TOKEN_LABEL_CHARS} characters"));
+    }
+    if label.chars().any(char::is_control) {
+        return Err("the token label may not hold control characters".into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +143,38 @@ mod tests {
         assert!(range("retries", -1, 0, i64::MAX).unwrap_err().contains("0 or more"));
         assert!(range("rings", 100, 1, 99).unwrap_err().contains("between 1 and 99"));
         assert!(range("rings", 99, 1, 99).is_ok());
+    }
+
+    #[test]
+    fn passwords_need_8_to_256_characters_and_not_the_user_name() {
+        assert!(password("alice", "correct horse").is_ok());
+        assert!(password("alice", "12345678").is_ok(), "exactly 8 is enough");
+        assert!(password("alice", &"x".repeat(256)).is_ok(), "exactly 256 is allowed");
+        assert!(password("alice", "  spaces  ").is_ok(), "spaces count and are kept");
+        let e = password("alice", "1234567").unwrap_err();
+        assert!(e.contains("at least 8 characters, not 7"), "{e}");
+        let e = password("alice", &"x".repeat(257)).unwrap_err();
+        assert!(e.contains("at most 256 characters, not 257"), "{e}");
+        // Characters, not bytes: eight umlauts are sixteen bytes but eight characters.
+        assert!(password("alice", "ääääääää").is_ok());
+        assert!(password("alice", "äääääää").is_err());
+        let e = password("alice.smith", "alice.smith").unwrap_err();
+        assert!(e.contains("must not be the user name"), "{e}");
+        assert!(password("alice.smith", "Alice.Smith").is_ok(), "only the name itself is refused");
+    }
+
+    #[test]
+    fn user_names_and_token_labels() {
+        for ok in ["alice", "a", "bob.smith@example.com", "x_y-z", "jürgen"] {
+            assert!(user_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a b", "a/b", "a:b", &"a".repeat(65)] {
+            assert!(user_name(bad).unwrap_err().contains("is not allowed"), "{bad}");
+        }
+        assert!(token_label("laptop").is_ok());
+        assert!(token_label("").is_err());
+        assert!(token_label("   ").is_err());
+        assert!(token_label(&"l".repeat(65)).is_err());
+        assert!(token_label("a\nb").unwrap_err().contains("control"));
     }
 }

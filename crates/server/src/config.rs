@@ -24,6 +24,8 @@ pub struct Config {
     pub time_zone: String,
     pub limits: Limits,
     pub queue: QueueConfig,
+    /// Browser sign-in: session length and cookie flags.
+    pub http: HttpConfig,
     /// The fax lines. Empty: the loopback pair.
     pub lines: Vec<LineConfig>,
     /// SMTP profiles by name, for ServerMapiProfile.
@@ -44,6 +46,7 @@ impl Default for Config {
             time_zone: "UTC".into(),
             limits: Limits::default(),
             queue: QueueConfig::default(),
+            http: HttpConfig::default(),
             lines: Vec::new(),
             smtp_profiles: BTreeMap::new(),
             routing: Default::default(),
@@ -106,6 +109,23 @@ pub struct QueueConfig {
 impl Default for QueueConfig {
     fn default() -> Self {
         QueueConfig { lease_seconds: 300, event_buffer: 10_000 }
+    }
+}
+
+/// Browser sign-in sessions (`POST /v1/session`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Mark the session cookie `Secure`, so that browsers send it only over HTTPS. Turn on
+    /// when faxd is reached through HTTPS (a TLS-terminating proxy in front of it).
+    pub secure_cookies: bool,
+    /// How long a sign-in session lasts, hours (1–8784); then the user signs in again.
+    pub session_hours: u32,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig { secure_cookies: false, session_hours: 12 }
     }
 }
 
@@ -409,6 +429,8 @@ impl Config {
             ferrofax_api::validate::identifier("tsid", &l.tsid).map_err(anyhow::Error::msg)?;
             ferrofax_api::validate::range("rings", l.rings as i64, 1, 99).map_err(anyhow::Error::msg)?;
         }
+        ferrofax_api::validate::range("http.session_hours", self.http.session_hours.into(), 1, 366 * 24)
+            .map_err(anyhow::Error::msg)?;
         for (name, p) in &self.smtp_profiles {
             p.check().with_context(|| format!("smtp_profiles.{name}"))?;
         }
@@ -476,6 +498,12 @@ mod tests {
         let bad: Config = toml::from_str("[smtp_profiles.x]\nhost = 'h'\nfrom = 'nobody'").unwrap();
         let e = format!("{:#}", bad.validate().unwrap_err());
         assert!(e.contains("smtp_profiles.x") && e.contains("nobody"), "{e}");
+        let c: Config = toml::from_str("[http]\nsecure_cookies = true\nsession_hours = 8").unwrap();
+        c.validate().unwrap();
+        assert!(c.http.secure_cookies);
+        assert_eq!((c.http.session_hours, Config::default().http.session_hours), (8, 12));
+        let bad: Config = toml::from_str("[http]\nsession_hours = 0").unwrap();
+        assert!(bad.validate().unwrap_err().to_string().contains("http.session_hours"));
         let bad: Config = toml::from_str("[routing.mail]\nsubject = 'Fax {colour}'").unwrap();
         assert!(format!("{:#}", bad.validate().unwrap_err()).contains("{colour}"));
     }

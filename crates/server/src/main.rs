@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use ferrofax_server::config::{self, Config};
+use ferrofax_server::store::AccountStore;
 use ferrofax_server::{SystemClock, auth, startup};
 
 #[derive(Parser)]
@@ -43,7 +44,14 @@ enum UserAction {
         name: String,
         #[arg(long, default_value = "user", value_parser = ["user", "admin"])]
         role: String,
+        /// Also set the user's password (for signing in with a browser), read as one line from
+        /// standard input.
+        #[arg(long)]
+        password_stdin: bool,
     },
+    /// Set a user's password, read as one line from standard input (so it can be piped in);
+    /// ends the user's sign-in sessions.
+    Passwd { name: String },
     /// List users.
     List,
 }
@@ -114,12 +122,24 @@ async fn users(action: UserAction, data_dir: &std::path::Path) -> anyhow::Result
     let store = ferrofax_server::store::sqlite::SqliteStore::open(&data_dir.join("faxd.sqlite"))
         .await
         .with_context(|| format!("opening the store in {}", data_dir.display()))?;
-    use ferrofax_server::store::Store;
     match action {
-        UserAction::Add { name, role } => {
+        UserAction::Add { name, role, password_stdin } => {
+            // Read and check the password before anything is stored.
+            let password = if password_stdin { Some(read_password(&name)?) } else { None };
             let now = jiff::Timestamp::now().as_millisecond();
             let token = auth::add_user(&store, &name, &role, now).await?;
+            if let Some(p) = password {
+                set_password(&store, &name, &p).await?;
+            }
             println!("{token}");
+        }
+        UserAction::Passwd { name } => {
+            if store.user_by_name(&name).await?.is_none() {
+                anyhow::bail!("user `{name}` does not exist");
+            }
+            let password = read_password(&name)?;
+            set_password(&store, &name, &password).await?;
+            eprintln!("the password of {name} is set; their sign-in sessions have ended");
         }
         UserAction::List => {
             for u in store.list_users().await? {
@@ -127,5 +147,26 @@ async fn users(action: UserAction, data_dir: &std::path::Path) -> anyhow::Result
             }
         }
     }
+    Ok(())
+}
+
+/// A new password for `name`: one line of standard input (its line ending removed, nothing
+/// else), checked against the rules.
+fn read_password(name: &str) -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        eprint!("new password for {name} (shown as typed; end with Enter): ");
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+    let password = line.strip_suffix('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).unwrap_or(&line).to_string();
+    auth::passwords::check_rules(name, &password)?;
+    Ok(password)
+}
+
+async fn set_password(store: &dyn ferrofax_server::store::Store, name: &str, password: &str) -> anyhow::Result<()> {
+    let user = store.user_by_name(name).await?.with_context(|| format!("user `{name}` does not exist"))?;
+    let hash = auth::passwords::hash(password).await?;
+    store.set_password(user.id, Some(&hash), None).await?;
     Ok(())
 }

@@ -71,8 +71,8 @@ pub struct Core {
     pub shutdown: CancellationToken,
     /// Records submissions in group commits.
     pub committer: crate::committer::Committer,
-    /// Tokens seen, by hash (tokens are never changed, only added).
-    pub token_cache: Mutex<HashMap<String, Caller>>,
+    /// Sign-in state kept in memory (failed password checks).
+    pub accounts: crate::auth::Accounts,
     /// The SIP user agent of each SIP line.
     pub sip_agents: Mutex<HashMap<String, Arc<ferrofax_sip::SipAgent>>>,
     /// Routing of received faxes: download links, the webhook client, faxes being routed.

@@ -55,6 +55,7 @@ pub async fn start(config: Config, data_dir: PathBuf, clock: Arc<dyn Clock>) -> 
     if let Some(path) = crate::auth::bootstrap_admin(store.as_ref(), &data_dir, now).await? {
         tracing::info!(path = %path.display(), "created the admin token file (keep it secret)");
     }
+    tokio::spawn(crate::auth::passwords::warm_up());
     let events = EventHub::new(store.clone(), store.last_event_id().await?, config.queue.event_buffer);
     let time_zone = jiff::tz::TimeZone::get(&config.time_zone)?;
     let committer = crate::committer::Committer::start(store.clone());
@@ -75,7 +76,7 @@ pub async fn start(config: Config, data_dir: PathBuf, clock: Arc<dyn Clock>) -> 
         wake: Notify::new(),
         port_lock: tokio::sync::Mutex::new(()),
         shutdown: CancellationToken::new(),
-        token_cache: Mutex::new(HashMap::new()),
+        accounts: crate::auth::Accounts::new(),
         sip_agents: Mutex::new(HashMap::new()),
         routing,
     });

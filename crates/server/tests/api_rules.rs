@@ -370,11 +370,40 @@ async fn the_openapi_document_describes_every_endpoint() {
         "/v1/inbox/{id}/document",
         "/v1/inbox/{id}/download",
         "/v1/events",
+        "/v1/session",
+        "/v1/users",
+        "/v1/users/{name}",
+        "/v1/users/{name}/password",
+        "/v1/users/{name}/tokens",
+        "/v1/users/{name}/tokens/{id}",
     ] {
         assert!(paths.contains_key(p), "{p} is missing from the OpenAPI document");
     }
     let schemas = doc["components"]["schemas"].as_object().unwrap();
-    for s in ["ServerSettings", "SettingsPatch", "JobView", "PortView", "FaxStatus", "Problem", "DeviceStatus"] {
+    for s in [
+        "ServerSettings",
+        "SettingsPatch",
+        "JobView",
+        "PortView",
+        "FaxStatus",
+        "Problem",
+        "DeviceStatus",
+        "SignIn",
+        "SessionView",
+        "UserView",
+        "NewUser",
+        "PasswordChange",
+        "TokenView",
+        "TokenCreated",
+    ] {
         assert!(schemas.contains_key(s), "schema {s} is missing");
     }
+    let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
+    assert_eq!(schemes["session"]["in"], "cookie");
+    assert_eq!(schemes["session"]["name"], "ffx_session");
+    assert!(
+        paths["/v1/session"]["post"]["security"]
+            .as_array()
+            .is_some_and(|s| s.iter().all(|x| x == &serde_json::json!({})))
+    );
 }

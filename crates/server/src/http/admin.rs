@@ -17,6 +17,7 @@ use futures_util::Stream;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
+use super::caller::Recheck;
 use super::{AppState, HttpResult, parse_json};
 use crate::auth::Caller;
 use crate::events::{Published, from_row};
@@ -186,7 +187,8 @@ fn tiff_response(id: i64, bytes: Vec<u8>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "image/tiff".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
 }
 
-/// Server-sent events: every job, port and settings change. Resume with `Last-Event-ID`.
+/// Server-sent events: every job, port and settings change. Resume with `Last-Event-ID`. The
+/// stream ends when its token is revoked or its session ends (checked before sending more).
 #[utoipa::path(get, path = "/v1/events", tag = "events", responses((status = 200, content_type = "text/event-stream", body = String)))]
 pub async fn events(
     State(core): State<AppState>,
@@ -199,6 +201,8 @@ pub async fn events(
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or_else(|| core.events.next_id() - 1);
     let (tx, rx) = tokio::sync::mpsc::channel::<SseEvent>(256);
+    // A revoked token or an ended session stops the stream before it sends more.
+    let mut recheck = Recheck::new(&headers);
     tokio::spawn(async move {
         let mut last = last;
         let send = |p: &Published| SseEvent::default().id(p.id.to_string()).event(p.kind).data(p.json.clone());
@@ -214,7 +218,9 @@ pub async fn events(
             for p in backlog {
                 if p.id > last {
                     last = p.id;
-                    if p.visible_to(&caller.user, caller.admin) && tx.send(send(&p)).await.is_err() {
+                    if p.visible_to(&caller.user, caller.admin)
+                        && (!recheck.still_valid(&core).await || tx.send(send(&p)).await.is_err())
+                    {
                         break 'outer;
                     }
                 }
@@ -223,7 +229,9 @@ pub async fn events(
                 match live.recv().await {
                     Ok(p) if p.id > last => {
                         last = p.id;
-                        if p.visible_to(&caller.user, caller.admin) && tx.send(send(&p)).await.is_err() {
+                        if p.visible_to(&caller.user, caller.admin)
+                            && (!recheck.still_valid(&core).await || tx.send(send(&p)).await.is_err())
+                        {
                             break 'outer;
                         }
                     }

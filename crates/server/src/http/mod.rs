@@ -1,13 +1,16 @@
-//! The HTTP API under `/v1`: routing, authentication, problem responses and the OpenAPI
-//! document generated from the handlers' annotations.
+//! The HTTP API under `/v1`: routing, authentication (bearer tokens and sign-in sessions, see
+//! [`caller`]), problem responses and the OpenAPI document generated from the handlers'
+//! annotations.
 
 mod admin;
+mod caller;
 mod jobs;
+mod session;
+mod users;
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, FromRequestParts};
-use axum::http::request::Parts;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
@@ -17,7 +20,6 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{Caller, hash_token};
 use crate::service::Core;
 
 pub type AppState = Arc<Core>;
@@ -66,6 +68,7 @@ async fn problems_everywhere(resp: Response) -> Response {
         401 => ProblemType::Unauthorized,
         403 => ProblemType::Forbidden,
         409 => ProblemType::InvalidState,
+        429 => ProblemType::TooManyRequests,
         s if s >= 500 => ProblemType::Internal,
         _ => ProblemType::MalformedRequest,
     };
@@ -92,47 +95,34 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8], what: &str) -> HttpResult<T>
         .map_err(|e| Http(Problem::new(ProblemType::MalformedRequest, format!("{what} is not valid: {e}"))))
 }
 
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = Http;
-
-    async fn from_request_parts(parts: &mut Parts, core: &AppState) -> Result<Self, Self::Rejection> {
-        let unauthorized = |d: &str| Http(Problem::new(ProblemType::Unauthorized, d));
-        let value = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or_else(|| unauthorized("no token: send `Authorization: Bearer <token>`"))?;
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
-        let user = core
-            .store
-            .user_by_token(&hash_token(token))
-            .await
-            .map_err(|e| Http(e.into()))?
-            .ok_or_else(|| unauthorized("the token is not valid"))?;
-        Ok(Caller { user: user.name, admin: user.role == "admin" })
-    }
-}
-
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ferrofax faxd API", description = "The fax server object model (FaxServer, FaxDoc, FaxJob, FaxPort, FaxStatus, routing methods) over HTTP. Errors are application/problem+json with a stable `type`."),
-    modifiers(&BearerAuth),
-    security(("bearer" = []))
+    modifiers(&Authentication),
+    security(("bearer" = []), ("session" = []))
 )]
 struct ApiDoc;
 
-struct BearerAuth;
+/// The two ways to authenticate: a bearer token, or the session cookie of `POST /v1/session`
+/// (whose changes also need `X-CSRF-Token`).
+struct Authentication;
 
-impl utoipa::Modify for BearerAuth {
+impl utoipa::Modify for Authentication {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                ferrofax_api::SESSION_COOKIE,
+                "The sign-in session of POST /v1/session. Changes (any method but GET, HEAD, OPTIONS) \
+                 also need the session's csrf_token in the X-CSRF-Token header, and an Origin, if sent, \
+                 of this server's host and port.",
+            ))),
         );
     }
 }
@@ -157,6 +147,12 @@ pub fn router(core: AppState) -> Router {
         .routes(routes!(admin::inbox_document))
         .routes(routes!(admin::inbox_download))
         .routes(routes!(admin::events))
+        .routes(routes!(session::sign_in, session::get_session, session::sign_out))
+        .routes(routes!(users::list_users, users::create_user))
+        .routes(routes!(users::delete_user))
+        .routes(routes!(users::change_password))
+        .routes(routes!(users::list_tokens, users::create_token))
+        .routes(routes!(users::revoke_token))
         .split_for_parts();
     let api = Arc::new(api);
     router

@@ -1,15 +1,19 @@
-//! The store: jobs, documents, attempts, ports, routing methods, settings, users and tokens,
-//! events, idempotency keys. [`Store`] is what the server needs of a database; SQLite
+//! The store: jobs, documents, attempts, ports, routing methods, settings, users, tokens and
+//! sign-in sessions, events, idempotency keys. [`Store`] is what the server needs of a database; SQLite
 //! ([`sqlite::SqliteStore`]) is the embedded default, and a PostgreSQL backend implements the
 //! same trait with its own migrations.
 
+mod accounts;
 pub mod sqlite;
+mod sqlite_accounts;
 mod sqlite_rows;
 
 use async_trait::async_trait;
 use ferrofax_api::{JobState, JobType, PortView, ServerSettings};
 
 use crate::clock::Millis;
+
+pub use accounts::{AccountStore, SessionRow, TokenRow, UserDeletion, UserRow, UserSummary};
 
 /// Store errors. `Conflict` means a row changed since it was read (optimistic concurrency).
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +26,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the row changed meanwhile")]
     Conflict,
+    /// A row with the same unique key (a user name) exists.
+    #[error("it exists already")]
+    Exists,
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -167,14 +174,6 @@ pub struct IdempotentOutcome {
     pub job_ids: Vec<i64>,
 }
 
-/// A user and role, as a token resolves.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserRow {
-    pub id: i64,
-    pub name: String,
-    pub role: String,
-}
-
 /// A filter of the job list.
 #[derive(Debug, Clone, Default)]
 pub struct JobFilter {
@@ -206,17 +205,11 @@ pub struct EventRow {
     pub body: String,
 }
 
-/// What the server needs of a database.
+/// What the server needs of a database (its accounts part is [`AccountStore`]).
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AccountStore {
     async fn load_settings(&self) -> Result<Option<ServerSettings>>;
     async fn save_settings(&self, s: &ServerSettings) -> Result<()>;
-
-    async fn create_user(&self, name: &str, role: &str, now: Millis) -> Result<i64>;
-    async fn user_by_name(&self, name: &str) -> Result<Option<UserRow>>;
-    async fn list_users(&self) -> Result<Vec<UserRow>>;
-    async fn add_token(&self, user_id: i64, hash: &str, label: &str, now: Millis) -> Result<()>;
-    async fn user_by_token(&self, hash: &str) -> Result<Option<UserRow>>;
 
     /// Records submissions, each a document and its jobs (the page files are already on disk),
     /// all in one transaction (group commit). A submission whose idempotency key is already

@@ -18,8 +18,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 
 /// The embedded SQLite store.
 pub struct SqliteStore {
-    write: SqlitePool,
-    read: SqlitePool,
+    pub(super) write: SqlitePool,
+    pub(super) read: SqlitePool,
 }
 
 impl SqliteStore {
@@ -55,50 +55,6 @@ impl Store for SqliteStore {
             .execute(&self.write)
             .await?;
         Ok(())
-    }
-
-    async fn create_user(&self, name: &str, role: &str, now: Millis) -> Result<i64> {
-        Ok(sqlx::query_scalar("INSERT INTO users (name, role, created_at) VALUES (?, ?, ?) RETURNING id")
-            .bind(name)
-            .bind(role)
-            .bind(now)
-            .fetch_one(&self.write)
-            .await?)
-    }
-
-    async fn user_by_name(&self, name: &str) -> Result<Option<UserRow>> {
-        let r = sqlx::query("SELECT id, name, role FROM users WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&self.read)
-            .await?;
-        r.map(|r| Ok(UserRow { id: r.try_get("id")?, name: r.try_get("name")?, role: r.try_get("role")? })).transpose()
-    }
-
-    async fn list_users(&self) -> Result<Vec<UserRow>> {
-        let rows = sqlx::query("SELECT id, name, role FROM users ORDER BY id").fetch_all(&self.read).await?;
-        rows.iter()
-            .map(|r| Ok(UserRow { id: r.try_get("id")?, name: r.try_get("name")?, role: r.try_get("role")? }))
-            .collect()
-    }
-
-    async fn add_token(&self, user_id: i64, hash: &str, label: &str, now: Millis) -> Result<()> {
-        sqlx::query("INSERT INTO tokens (hash, user_id, label, created_at) VALUES (?, ?, ?, ?)")
-            .bind(hash)
-            .bind(user_id)
-            .bind(label)
-            .bind(now)
-            .execute(&self.write)
-            .await?;
-        Ok(())
-    }
-
-    async fn user_by_token(&self, hash: &str) -> Result<Option<UserRow>> {
-        let r =
-            sqlx::query("SELECT u.id, u.name, u.role FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?")
-                .bind(hash)
-                .fetch_optional(&self.read)
-                .await?;
-        r.map(|r| Ok(UserRow { id: r.try_get("id")?, name: r.try_get("name")?, role: r.try_get("role")? })).transpose()
     }
 
     async fn create_jobs(&self, batch: &[NewSubmission]) -> Result<Vec<Created>> {
