@@ -7,6 +7,9 @@ pub const MAX_IDENTIFIER_LEN: usize = 20;
 /// The longest dial string accepted.
 pub const MAX_FAX_NUMBER_LEN: usize = 64;
 
+/// The longest search text (`q` of the job list and the inbox).
+pub const MAX_SEARCH_LEN: usize = 100;
+
 /// Checks a TSID or CSID: at most 20 characters of digits, space and `+` (T.30 §5.3.6.2.4).
 pub fn identifier(field: &str, value: &str) -> Result<(), String> {
     let n = value.chars().count();
@@ -60,6 +63,15 @@ pub fn range(field: &str, value: i64, min: i64, max: i64) -> Result<(), String> 
     Ok(())
 }
 
+/// Checks the search text of a list (`q`): at most [`MAX_SEARCH_LEN`] characters.
+pub fn search(value: &str) -> Result<(), String> {
+    let n = value.chars().count();
+    if n > MAX_SEARCH_LEN {
+        return Err(format!("the search text is {n} characters long; at most {MAX_SEARCH_LEN} are allowed"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +103,11 @@ mod tests {
         assert!(range("retries", -1, 0, i64::MAX).unwrap_err().contains("0 or more"));
         assert!(range("rings", 100, 1, 99).unwrap_err().contains("between 1 and 99"));
         assert!(range("rings", 99, 1, 99).is_ok());
+    }
+
+    #[test]
+    fn search_texts() {
+        assert!(search(&"é".repeat(MAX_SEARCH_LEN)).is_ok());
+        assert!(search(&"x".repeat(MAX_SEARCH_LEN + 1)).unwrap_err().contains("101 characters"));
     }
 }

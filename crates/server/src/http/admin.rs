@@ -116,18 +116,23 @@ pub async fn patch_routing(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct InboxQuery {
+    /// Faxes with ids below this (the last `job_id` of the previous page).
     after: Option<i64>,
     limit: Option<u32>,
+    /// Only faxes holding this text (at most 100 characters; case-insensitive; `%` and `_` as
+    /// themselves) in the sender's TSID, the caller id, the number called or the CSID.
+    q: Option<String>,
 }
 
 /// Received faxes, newest first.
-#[utoipa::path(get, path = "/v1/inbox", tag = "inbox", params(InboxQuery), responses((status = 200, body = Vec<InboxFax>)))]
+#[utoipa::path(get, path = "/v1/inbox", tag = "inbox", params(InboxQuery),
+    responses((status = 200, body = Vec<InboxFax>), (status = 422, body = Problem)))]
 pub async fn inbox(
     State(core): State<AppState>,
     _caller: Caller,
     Query(q): Query<InboxQuery>,
 ) -> HttpResult<Json<Vec<InboxFax>>> {
-    Ok(Json(core.inbox(q.after, q.limit.unwrap_or(100)).await?))
+    Ok(Json(core.inbox(q.after, q.limit.unwrap_or(100), q.q.as_deref()).await?))
 }
 
 /// A received fax as a multi-page TIFF Class F with its metadata.

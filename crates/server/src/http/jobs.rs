@@ -1,4 +1,4 @@
-//! Job endpoints: submit (multipart), list, show, commands, delete, pages.
+//! Job endpoints: submit (multipart), list (with search), show, commands, delete, pages.
 
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::{AppState, Http, HttpResult, parse_json};
 use crate::auth::Caller;
-use crate::store::JobFilter;
+use crate::store::{JobFilter, SearchFields};
 use crate::submit::Upload;
 
 fn malformed(detail: String) -> Http {
@@ -88,17 +88,28 @@ pub struct ListQuery {
     /// Jobs with ids below this (the `next_after` of the previous page).
     after: Option<i64>,
     limit: Option<u32>,
+    /// Only jobs holding this text (at most 100 characters; case-insensitive; `%` and `_` as
+    /// themselves) in the fax number, recipient name, remote identity (TSID/CSID), billing
+    /// code, sender name or document name.
+    q: Option<String>,
 }
 
 /// List jobs, newest first (paginated).
-#[utoipa::path(get, path = "/v1/jobs", tag = "jobs", params(ListQuery), responses((status = 200, body = JobList)))]
+#[utoipa::path(get, path = "/v1/jobs", tag = "jobs", params(ListQuery),
+    responses((status = 200, body = JobList), (status = 422, body = Problem)))]
 pub async fn list(
     State(core): State<AppState>,
     caller: Caller,
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> HttpResult<Json<JobList>> {
     let Query(q) = q.map_err(|e| malformed(e.body_text()))?;
-    let mut filter = JobFilter { owner: q.owner, before: q.after, limit: q.limit.unwrap_or(100), ..Default::default() };
+    let mut filter = JobFilter {
+        owner: q.owner,
+        before: q.after,
+        limit: q.limit.unwrap_or(100),
+        search: crate::service::search(q.q.as_deref(), SearchFields::Jobs)?,
+        ..Default::default()
+    };
     for s in q.state.iter().flat_map(|s| s.split(',')).filter(|s| !s.is_empty()) {
         filter.states.push(JobState::parse(s).ok_or_else(|| malformed(format!("unknown state `{s}`")))?);
     }
