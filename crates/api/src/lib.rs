@@ -5,6 +5,7 @@
 //! server (identifier syntax, fax number syntax, setting ranges) live in [`validate`], so a
 //! client can refuse bad input early with the same words the server would use.
 
+pub mod document;
 pub mod event;
 pub mod job;
 pub mod port;
@@ -12,6 +13,7 @@ pub mod problem;
 pub mod settings;
 pub mod validate;
 
+pub use document::{DocumentFormat, PreviewPage, PreviewResponse};
 pub use event::{Event, EventBody};
 pub use job::{
     Attempt, FaxDocFields, InboxFax, JobCommand, JobId, JobList, JobState, JobType, JobView, Priority, Recipient,

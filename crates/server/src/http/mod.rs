@@ -2,6 +2,7 @@
 //! document generated from the handlers' annotations.
 
 mod admin;
+mod documents;
 mod jobs;
 
 use std::sync::Arc;
@@ -147,6 +148,8 @@ pub fn router(core: AppState) -> Router {
         .routes(routes!(jobs::get_job, jobs::delete_job))
         .routes(routes!(jobs::command))
         .routes(routes!(jobs::page))
+        .routes(routes!(documents::job_document))
+        .routes(routes!(documents::preview))
         .routes(routes!(jobs::attempts))
         .routes(routes!(admin::list_ports))
         .routes(routes!(admin::get_port, admin::patch_port))
