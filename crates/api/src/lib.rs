@@ -6,6 +6,7 @@
 //! client can refuse bad input early with the same words the server would use.
 
 pub mod account;
+pub mod document;
 pub mod event;
 pub mod job;
 pub mod port;
@@ -17,6 +18,7 @@ pub use account::{
     CSRF_HEADER, Credentials, NewToken, NewUser, PasswordChange, SESSION_COOKIE, SessionView, SignIn, TokenCreated,
     TokenView, UserCreated, UserView,
 };
+pub use document::{DocumentFormat, PreviewPage, PreviewResponse};
 pub use event::{Event, EventBody};
 pub use job::{
     Attempt, CoverPageTemplate, FaxDocFields, InboxFax, JobCommand, JobId, JobList, JobState, JobType, JobView,

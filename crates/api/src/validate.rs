@@ -8,6 +8,9 @@ pub const MAX_IDENTIFIER_LEN: usize = 20;
 /// The longest dial string accepted.
 pub const MAX_FAX_NUMBER_LEN: usize = 64;
 
+/// The longest search text (`q` of the job list and the inbox).
+pub const MAX_SEARCH_LEN: usize = 100;
+
 /// Checks a TSID or CSID: at most 20 characters of digits, space and `+` (T.30 §5.3.6.2.4).
 pub fn identifier(field: &str, value: &str) -> Result<(), String> {
     let n = value.chars().count();
@@ -112,6 +115,15 @@ pub fn token_label(label: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks the search text of a list (`q`): at most [`MAX_SEARCH_LEN`] characters.
+pub fn search(value: &str) -> Result<(), String> {
+    let n = value.chars().count();
+    if n > MAX_SEARCH_LEN {
+        return Err(format!("the search text is {n} characters long; at most {MAX_SEARCH_LEN} are allowed"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +188,11 @@ mod tests {
         assert!(token_label("   ").is_err());
         assert!(token_label(&"l".repeat(65)).is_err());
         assert!(token_label("a\nb").unwrap_err().contains("control"));
+    }
+
+    #[test]
+    fn search_texts() {
+        assert!(search(&"é".repeat(MAX_SEARCH_LEN)).is_ok());
+        assert!(search(&"x".repeat(MAX_SEARCH_LEN + 1)).unwrap_err().contains("101 characters"));
     }
 }

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use ferrofax_client::{FaxServer, JobCommand, JobView};
+use ferrofax_client::{DocumentFormat, FaxServer, JobCommand, JobView, query};
 
 use crate::output::{fields, json, table, time};
 
@@ -17,6 +17,10 @@ pub struct JobsArgs {
     /// Only this user's jobs (admins).
     #[arg(long)]
     owner: Option<String>,
+    /// Only jobs holding this text (any case) in the number, recipient or sender name, remote
+    /// identity, billing code or document name.
+    #[arg(long)]
+    search: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -51,30 +55,84 @@ pub enum JobAction {
         #[arg(short, long)]
         output: std::path::PathBuf,
     },
+    /// Save a job's whole document (what it sends, cover page first, or what was received)
+    /// as a multi-page TIFF, or a PDF with --pdf or when OUTPUT ends in .pdf.
+    Download {
+        id: i64,
+        #[command(flatten)]
+        file: FileArgs,
+    },
+}
+
+/// Where to save a fax document, and as what.
+#[derive(Args)]
+pub struct FileArgs {
+    /// Save a PDF instead of a TIFF.
+    #[arg(long)]
+    pdf: bool,
+    /// The file to write (default: fax-ID.tif or fax-ID.pdf here).
+    #[arg(short, long)]
+    output: Option<std::path::PathBuf>,
+}
+
+impl FileArgs {
+    /// The format and the file of fax `id`.
+    fn resolve(self, id: i64) -> (DocumentFormat, std::path::PathBuf) {
+        let pdf = self.pdf
+            || self.output.as_ref().is_some_and(|o| o.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")));
+        let format = if pdf { DocumentFormat::Pdf } else { DocumentFormat::Tiff };
+        let output = self.output.unwrap_or_else(|| format!("fax-{id}.{}", format.extension()).into());
+        (format, output)
+    }
+}
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct InboxArgs {
+    /// Only faxes holding this text (any case) in the sender's TSID, the caller id, the number
+    /// called or the CSID.
+    #[arg(long)]
+    search: Option<String>,
+    #[command(subcommand)]
+    action: Option<InboxAction>,
 }
 
 #[derive(Subcommand)]
 pub enum InboxAction {
-    /// Save a received fax as a TIFF file.
+    /// Save a received fax as a TIFF file, or a PDF with --pdf or when OUTPUT ends in .pdf.
     Get {
         id: i64,
-        #[arg(short, long)]
-        output: std::path::PathBuf,
+        #[command(flatten)]
+        file: FileArgs,
     },
+}
+
+/// Writes a fax document and says so.
+fn save(what: &str, output: &std::path::Path, bytes: &[u8], as_json: bool, id: i64) -> anyhow::Result<()> {
+    std::fs::write(output, bytes).with_context(|| format!("writing {}", output.display()))?;
+    if as_json {
+        json(&serde_json::json!({ "job_id": id, "path": output, "bytes": bytes.len() }))?;
+    } else {
+        println!("saved {what} {id} to {} ({} bytes)", output.display(), bytes.len());
+    }
+    Ok(())
 }
 
 pub async fn list(s: &FaxServer, a: JobsArgs, as_json: bool) -> anyhow::Result<i32> {
     let mut q = Vec::new();
-    if let Some(v) = a.state {
-        q.push(format!("state={v}"));
+    if let Some(v) = &a.state {
+        q.push(("state", v.as_str()));
     }
-    if let Some(v) = a.job_type {
-        q.push(format!("type={v}"));
+    if let Some(v) = &a.job_type {
+        q.push(("type", v.as_str()));
     }
-    if let Some(v) = a.owner {
-        q.push(format!("owner={v}"));
+    if let Some(v) = &a.owner {
+        q.push(("owner", v.as_str()));
     }
-    let jobs = s.jobs_where(&q.join("&")).await?;
+    if let Some(v) = &a.search {
+        q.push(("q", v.as_str()));
+    }
+    let jobs = s.jobs_where(&query(&q)).await?;
     if as_json {
         return json(&jobs.iter().map(|j| j.view().clone()).collect::<Vec<_>>()).map(|_| 0);
     }
@@ -131,6 +189,12 @@ pub async fn job(s: &FaxServer, action: JobAction, as_json: bool) -> anyhow::Res
             eprintln!("page {n} of job {id} saved to {}", output.display());
             return Ok(0);
         }
+        JobAction::Download { id, file } => {
+            let (format, output) = file.resolve(id);
+            let bytes = s.job(id).await?.document(format).await?;
+            save("job", &output, &bytes, as_json, id)?;
+            return Ok(0);
+        }
         JobAction::Pause { id } => (id, Some(JobCommand::Pause)),
         JobAction::Resume { id } => (id, Some(JobCommand::Resume)),
         JobAction::Cancel { id } => (id, Some(JobCommand::Cancel)),
@@ -155,10 +219,13 @@ pub async fn job(s: &FaxServer, action: JobAction, as_json: bool) -> anyhow::Res
     Ok(0)
 }
 
-pub async fn inbox(s: &FaxServer, action: Option<InboxAction>, as_json: bool) -> anyhow::Result<i32> {
-    match action {
+pub async fn inbox(s: &FaxServer, a: InboxArgs, as_json: bool) -> anyhow::Result<i32> {
+    match a.action {
         None => {
-            let faxes = s.inbox().await?;
+            let faxes = match &a.search {
+                Some(text) => s.search_inbox(text).await?,
+                None => s.inbox().await?,
+            };
             if as_json {
                 return json(&faxes).map(|_| 0);
             }
@@ -179,14 +246,10 @@ pub async fn inbox(s: &FaxServer, action: Option<InboxAction>, as_json: bool) ->
                 .collect();
             table(&["ID", "RECEIVED", "LINE", "FROM (TSID)", "CALLED", "PAGES", "TYPE", "ROUTING"], rows);
         }
-        Some(InboxAction::Get { id, output }) => {
-            let bytes = s.received_document(id).await?;
-            std::fs::write(&output, &bytes).with_context(|| format!("writing {}", output.display()))?;
-            if as_json {
-                json(&serde_json::json!({ "job_id": id, "path": output, "bytes": bytes.len() }))?;
-            } else {
-                println!("saved fax {id} to {} ({} bytes)", output.display(), bytes.len());
-            }
+        Some(InboxAction::Get { id, file }) => {
+            let (format, output) = file.resolve(id);
+            let bytes = s.received_document_as(id, format).await?;
+            save("fax", &output, &bytes, as_json, id)?;
         }
     }
     Ok(0)

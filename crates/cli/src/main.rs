@@ -66,10 +66,7 @@ enum Command {
         action: convert::CoverAction,
     },
     /// Received faxes.
-    Inbox {
-        #[command(subcommand)]
-        action: Option<jobs::InboxAction>,
-    },
+    Inbox(jobs::InboxArgs),
 }
 
 fn main() {
@@ -103,7 +100,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Job { action } => jobs::job(&server, action, json).await,
         Command::Ports => server::ports(&server, json).await,
         Command::Port { action } => server::port(&server, action, json).await,
-        Command::Inbox { action } => jobs::inbox(&server, action, json).await,
+        Command::Inbox(args) => jobs::inbox(&server, args, json).await,
         Command::Tiff { .. } | Command::Convert(_) | Command::Cover { .. } => {
             unreachable!("handled without a server")
         }

@@ -1,13 +1,14 @@
 //! The README's promise with the real binaries: faxd started with no configuration, `fax send`
 //! of a TIFF (made by netpbm/libtiff, not by us) and of a text file to 100 both end Completed,
-//! the faxes are in the inbox, and the received TIFF decodes (with libtiff) to the pixels sent.
+//! the faxes are in the inbox, and the received TIFF decodes (with libtiff) to the pixels sent;
+//! searched for and downloaded as PDFs, they are read by Ghostscript.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod support;
-use support::{Faxd, bin, fax, peer};
+use support::{Faxd, bin, fax, ok, peer};
 
 /// A 1728×300 page as raw PBM: bars, a diagonal and a checker patch.
 fn test_page() -> (u32, u32, Vec<u8>) {
@@ -115,6 +116,21 @@ fn fresh_faxd_sends_tiff_and_text_to_100_and_they_arrive() {
     assert_eq!((rw, rh), (w, h));
     assert!(raster == bits, "the received page has the pixels sent");
 
+    // The same fax as a PDF, found by searching the inbox for the sender's TSID.
+    let out = ok(fax(&data, &["inbox", "--search", "555 0100", "--json"]));
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(found.as_array().unwrap().len(), 2, "{found}");
+    let out = ok(fax(&data, &["inbox", "--search", "no such sender", "--json"]));
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(), serde_json::json!([]));
+    let received_pdf = tmp.path().join("received.pdf");
+    ok(fax(&data, &["inbox", "get", &tiff_fax["job_id"].to_string(), "--pdf", "-o", received_pdf.to_str().unwrap()]));
+    let info = peer(
+        Command::new("gs")
+            .args(["-q", "-dNODISPLAY", "-dNOSAFER", "-c"])
+            .arg(format!("({}) (r) file runpdfbegin pdfpagecount = quit", received_pdf.display())),
+    );
+    assert_eq!(String::from_utf8_lossy(&info.stdout).trim(), "1");
+
     let out = fax(&data, &["jobs", "--json"]);
     let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
@@ -151,4 +167,26 @@ fn fresh_faxd_sends_tiff_and_text_to_100_and_they_arrive() {
     let png = peer(Command::new("pngtopnm").arg(&preview));
     let (pw, _, _) = pbm_raster(&png.stdout);
     assert_eq!(pw, 1728);
+
+    // The whole job, cover page first, downloaded as fax-ID.pdf and found by its file name.
+    let out = ok(fax(&data, &["jobs", "--search", "LETTER.PDF", "--json"]));
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<String> = found.as_array().unwrap().iter().map(|j| j["job_id"].to_string()).collect();
+    assert_eq!(found, vec![id.clone()]);
+    let out = ok(Command::new(bin("fax"))
+        .args(["job", "download", &id, "--pdf"])
+        .current_dir(tmp.path())
+        .env("FAXD_DATA_DIR", &data)
+        .env_remove("FAX_URL")
+        .env_remove("FAX_TOKEN")
+        .output()
+        .unwrap());
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("fax-{id}.pdf")));
+    let pdf = tmp.path().join(format!("fax-{id}.pdf"));
+    let info = peer(
+        Command::new("gs")
+            .args(["-q", "-dNODISPLAY", "-dNOSAFER", "-c"])
+            .arg(format!("({}) (r) file runpdfbegin pdfpagecount = quit", pdf.display())),
+    );
+    assert_eq!(String::from_utf8_lossy(&info.stdout).trim(), "2");
 }

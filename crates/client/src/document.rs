@@ -1,9 +1,10 @@
 //! FaxDoc: one outgoing fax, made by `FaxServer::create_document`, with a setter for every
-//! field of the object model, sent with [`FaxDoc::send`].
+//! field of the object model, previewed with [`FaxDoc::preview`] and sent with
+//! [`FaxDoc::send`].
 
 use std::path::PathBuf;
 
-use ferrofax_api::{Priority, Recipient, SubmitRequest, SubmitResponse};
+use ferrofax_api::{PreviewResponse, Priority, Recipient, SubmitRequest, SubmitResponse};
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 
@@ -161,6 +162,41 @@ impl FaxDoc {
 
     /// Like [`FaxDoc::send`], with the document id and page count.
     pub async fn send_detailed(&self) -> Result<SubmitResponse> {
+        let mut rq = self.server.request(Method::POST, "/v1/jobs")?.multipart(self.form()?);
+        if let Some(k) = &self.idempotency_key {
+            rq = rq.header("Idempotency-Key", k);
+        }
+        decode(rq.send().await?).await
+    }
+
+    /// Checks and converts the fax as [`FaxDoc::send`] would (refusing it with the same
+    /// errors) without queueing it: the page count of each recipient's fax and the first
+    /// pages as thumbnails, drawn as they will be sent.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), ferrofax_client::Error> {
+    /// # let (url, token, _server) = ferrofax_client::doc_support::server().await;
+    /// use ferrofax_client::FaxServer;
+    ///
+    /// let server = FaxServer::connect(&url, &token).await?;
+    /// # let path = std::env::temp_dir().join(format!("ferrofax-doc-pv-{}.txt", std::process::id()));
+    /// # std::fs::write(&path, "Page one\x0cPage two\n").unwrap();
+    /// let mut doc = server.create_document(&path)?;
+    /// doc.set_fax_number("100");
+    /// let preview = doc.preview().await?;
+    /// assert_eq!(preview.page_count, 2);
+    /// assert!(preview.pages[0].png.starts_with("data:image/png;base64,"));
+    /// assert!(server.jobs().await?.is_empty(), "nothing was queued");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn preview(&self) -> Result<PreviewResponse> {
+        decode(self.server.request(Method::POST, "/v1/previews")?.multipart(self.form()?).send().await?).await
+    }
+
+    /// The multipart body of a submission or preview.
+    fn form(&self) -> Result<Form> {
         let read = |p: &PathBuf| std::fs::read(p).map_err(|source| Error::Io { path: p.display().to_string(), source });
         let name = self.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document".into());
         let fax = serde_json::to_string(&self.request).map_err(|e| Error::Protocol(e.to_string()))?;
@@ -170,10 +206,6 @@ impl FaxDoc {
         if let Some(c) = &self.coverpage_file {
             form = form.part("coverpage", Part::bytes(read(c)?).file_name("coverpage"));
         }
-        let mut rq = self.server.request(Method::POST, "/v1/jobs")?.multipart(form);
-        if let Some(k) = &self.idempotency_key {
-            rq = rq.header("Idempotency-Key", k);
-        }
-        decode(rq.send().await?).await
+        Ok(form)
     }
 }

@@ -1,6 +1,6 @@
-//! FaxJob: a job of the queue, refreshed on demand, and its commands.
+//! FaxJob: a job of the queue, refreshed on demand, its commands, pages and document.
 
-use ferrofax_api::{JobCommand, JobView};
+use ferrofax_api::{DocumentFormat, JobCommand, JobView};
 use reqwest::Method;
 
 use crate::server::{check, decode};
@@ -51,15 +51,28 @@ impl FaxJob {
 
     /// Page `n` (1-based) of the job's document as a single-page TIFF.
     pub async fn page(&self, n: u32) -> Result<Vec<u8>> {
-        let path = format!("/v1/jobs/{}/pages/{n}", self.view.job_id);
-        let resp = check(self.server.request(Method::GET, &path)?.send().await?).await?;
-        Ok(resp.bytes().await?.to_vec())
+        self.bytes(&format!("/v1/jobs/{}/pages/{n}", self.view.job_id)).await
     }
 
     /// Page `n` (1-based) as a PNG preview with square pixels.
     pub async fn page_png(&self, n: u32) -> Result<Vec<u8>> {
-        let path = format!("/v1/jobs/{}/pages/{n}.png", self.view.job_id);
-        let resp = check(self.server.request(Method::GET, &path)?.send().await?).await?;
+        self.bytes(&format!("/v1/jobs/{}/pages/{n}.png", self.view.job_id)).await
+    }
+
+    /// Page `n` (1-based) as a PNG picture `width` pixels wide (50–1728; 8-bit grey, square
+    /// pixels), e.g. a thumbnail.
+    pub async fn page_png_scaled(&self, n: u32, width: u32) -> Result<Vec<u8>> {
+        self.bytes(&format!("/v1/jobs/{}/pages/{n}.png?width={width}", self.view.job_id)).await
+    }
+
+    /// The job's whole document with its metadata: what an outgoing fax sends (cover page
+    /// first, without the branding line) or what a received fax brought.
+    pub async fn document(&self, format: DocumentFormat) -> Result<Vec<u8>> {
+        self.bytes(&format!("/v1/jobs/{}/document?format={}", self.view.job_id, format.as_str())).await
+    }
+
+    async fn bytes(&self, path: &str) -> Result<Vec<u8>> {
+        let resp = check(self.server.request(Method::GET, path)?.send().await?).await?;
         Ok(resp.bytes().await?.to_vec())
     }
 }

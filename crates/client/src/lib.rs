@@ -1,5 +1,5 @@
 //! The Rust client of a ferrofax fax server, with the fax object model's names:
-//! [`FaxServer::connect`], [`FaxServer::create_document`] → [`FaxDoc::send`],
+//! [`FaxServer::connect`], [`FaxServer::create_document`] → [`FaxDoc::preview`] / [`FaxDoc::send`],
 //! [`FaxServer::jobs`] → [`FaxJob::refresh`] / [`FaxJob::set_status`], [`FaxServer::ports`] →
 //! [`FaxPort::status`] / [`FaxPort::routing_methods`], and a stream of server events.
 //!
@@ -45,13 +45,13 @@ pub mod doc_support;
 pub use document::FaxDoc;
 pub use events::EventStream;
 pub use ferrofax_api::{
-    DeviceStatus, Event, EventBody, FaxStatus, InboxFax, JobCommand, JobId, JobState, JobType, JobView, PortPatch,
-    PortView, Priority, Problem, ProblemType, Recipient, RoutingMethodPatch, RoutingMethodView, ServerSettings,
-    SettingsPatch, VersionInfo,
+    DeviceStatus, DocumentFormat, Event, EventBody, FaxStatus, InboxFax, JobCommand, JobId, JobState, JobType, JobView,
+    PortPatch, PortView, PreviewPage, PreviewResponse, Priority, Problem, ProblemType, Recipient, RoutingMethodPatch,
+    RoutingMethodView, ServerSettings, SettingsPatch, VersionInfo,
 };
 pub use job::FaxJob;
 pub use port::FaxPort;
-pub use server::FaxServer;
+pub use server::{FaxServer, query};
 
 /// What can go wrong talking to a fax server.
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use ferrofax_api::{InboxFax, JobList, JobView, PortView, Problem, ServerSettings, SettingsPatch, VersionInfo};
+use ferrofax_api::{
+    DocumentFormat, InboxFax, JobList, JobView, PortView, Problem, ServerSettings, SettingsPatch, VersionInfo,
+};
 use reqwest::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
@@ -144,14 +146,32 @@ impl FaxServer {
         Ok(FaxPort::new(self.clone(), p))
     }
 
+    /// Jobs holding `text` (case-insensitive) in their fax number, recipient name, remote
+    /// identity, billing code, sender name or document name, newest first.
+    pub async fn search_jobs(&self, text: &str) -> Result<Vec<FaxJob>> {
+        self.jobs_where(&query(&[("q", text)])).await
+    }
+
     /// Received faxes, newest first.
     pub async fn inbox(&self) -> Result<Vec<InboxFax>> {
         self.get("/v1/inbox?limit=1000").await
     }
 
+    /// Received faxes holding `text` (case-insensitive) in the sender's TSID, the caller id,
+    /// the number called or the CSID, newest first.
+    pub async fn search_inbox(&self, text: &str) -> Result<Vec<InboxFax>> {
+        self.get(&format!("/v1/inbox?limit=1000&{}", query(&[("q", text)]))).await
+    }
+
     /// A received fax as a multi-page TIFF Class F.
     pub async fn received_document(&self, id: i64) -> Result<Vec<u8>> {
-        let resp = check(self.request(Method::GET, &format!("/v1/inbox/{id}/document"))?.send().await?).await?;
+        self.received_document_as(id, DocumentFormat::Tiff).await
+    }
+
+    /// A received fax as a multi-page TIFF Class F or a PDF.
+    pub async fn received_document_as(&self, id: i64, format: DocumentFormat) -> Result<Vec<u8>> {
+        let path = format!("/v1/inbox/{id}/document?format={}", format.as_str());
+        let resp = check(self.request(Method::GET, &path)?.send().await?).await?;
         Ok(resp.bytes().await?.to_vec())
     }
 
@@ -238,6 +258,18 @@ setters! {
     set_server_mapi_profile: server_mapi_profile: &str => |v| v.to_string();
     /// UseDeviceTsid.
     set_use_device_tsid: use_device_tsid: bool => |v| v;
+}
+
+/// A query string of `name=value` pairs, each value percent-encoded (for
+/// [`FaxServer::jobs_where`]).
+///
+/// ```
+/// assert_eq!(ferrofax_client::query(&[("q", "50% & more"), ("state", "pending")]), "q=50%25+%26+more&state=pending");
+/// ```
+pub fn query(pairs: &[(&str, &str)]) -> String {
+    let mut url = reqwest::Url::parse("http://query.invalid/").expect("a valid URL");
+    url.query_pairs_mut().extend_pairs(pairs);
+    url.query().unwrap_or_default().to_string()
 }
 
 /// Turns an error status into [`Error::Api`].

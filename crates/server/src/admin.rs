@@ -10,7 +10,7 @@ use ferrofax_api::{
 use crate::auth::Caller;
 use crate::clock::timestamp;
 use crate::service::{ApiResult, Core, forbidden, not_found};
-use crate::store::{JobFilter, RoutingRow};
+use crate::store::{JobFilter, RoutingRow, SearchFields};
 
 fn admin_only(caller: &Caller, what: &str) -> ApiResult<()> {
     if caller.admin { Ok(()) } else { Err(forbidden(&format!("only an administrator may change {what}"))) }
@@ -164,12 +164,14 @@ impl Core {
         Ok(crate::routing::views(&port.device_id, &port.name, &stored))
     }
 
-    /// Received faxes, newest first.
-    pub async fn inbox(&self, before: Option<i64>, limit: u32) -> ApiResult<Vec<InboxFax>> {
+    /// Received faxes, newest first; with `search`, only those whose TSID, caller id, called
+    /// number or CSID holds it.
+    pub async fn inbox(&self, before: Option<i64>, limit: u32, search: Option<&str>) -> ApiResult<Vec<InboxFax>> {
         let filter = JobFilter {
             types: vec![JobType::Receive, JobType::Routing, JobType::FailReceive],
             before,
             limit: limit.clamp(1, 1000),
+            search: crate::service::search(search, SearchFields::Inbox)?,
             ..Default::default()
         };
         Ok(self

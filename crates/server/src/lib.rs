@@ -15,6 +15,8 @@ pub mod events;
 pub mod http;
 pub mod jobs;
 pub mod lines;
+pub mod pages;
+pub mod preview;
 pub mod reports;
 pub mod routing;
 pub mod scheduler;

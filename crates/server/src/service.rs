@@ -42,6 +42,15 @@ pub fn forbidden(detail: &str) -> Problem {
     Problem::new(ProblemType::Forbidden, detail)
 }
 
+/// The search of a list (`q`), checked: none when empty or blank.
+pub fn search(text: Option<&str>, within: crate::store::SearchFields) -> ApiResult<Option<crate::store::Search>> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    ferrofax_api::validate::search(text).map_err(|e| Problem::new(ProblemType::InvalidValue, e).with_field("q"))?;
+    Ok(Some(crate::store::Search { text: text.to_string(), within }))
+}
+
 /// The live state of one line.
 #[derive(Debug, Clone)]
 pub struct Live {

@@ -1,11 +1,13 @@
 //! Submitting faxes and acting on jobs: `POST /v1/jobs` (with Idempotency-Key), the job
-//! commands and the job and inbox lists.
+//! commands and the job list. The checks and the conversion of an upload are shared with
+//! `POST /v1/previews` (see [`crate::preview`]), so that both answer the same problems.
 
 use ferrofax_api::validate;
 use ferrofax_api::{
-    DeviceStatus, JobCommand, JobList, JobType, JobView, Problem, ProblemType, SubmitRequest, SubmitResponse,
+    DeviceStatus, FaxDocFields, JobCommand, JobList, JobType, JobView, Problem, ProblemType, Recipient, SubmitRequest,
+    SubmitResponse,
 };
-use ferrofax_image::FaxMetadata;
+use ferrofax_image::{CodedPage, FaxMetadata};
 use sha2::{Digest, Sha256};
 
 use crate::auth::Caller;
@@ -28,10 +30,18 @@ fn invalid(field: &str, detail: impl Into<String>) -> Problem {
     Problem::new(ProblemType::InvalidValue, detail).with_field(field)
 }
 
+/// A FaxDoc that passed the checks that need no conversion.
+pub struct Checked<'a> {
+    /// One job each, in order.
+    pub recipients: Vec<&'a Recipient>,
+    /// The cover page template to fill for each recipient, when one was asked for.
+    pub template: Option<String>,
+}
+
 impl Core {
-    /// Queues a fax: one job per recipient, answered only once stored durably.
-    pub async fn submit(&self, caller: &Caller, up: Upload) -> ApiResult<SubmitResponse> {
-        let req = &up.request;
+    /// The checks of a FaxDoc that need no conversion: recipients and their numbers, the TSID,
+    /// the report address and the cover page. A submission and a preview both make them.
+    pub fn check_request<'a>(&self, req: &'a SubmitRequest, coverpage: Option<&[u8]>) -> ApiResult<Checked<'a>> {
         let recipients = req.all_recipients();
         if !req.recipients.is_empty() && !req.recipient.fax_number.is_empty() {
             return Err(invalid("recipients", "give either fax_number or recipients, not both"));
@@ -65,7 +75,54 @@ impl Core {
             ferrofax_route::mail::parse_recipients(&req.doc.email_address)
                 .map_err(|e| invalid("email_address", e.to_string()))?;
         }
-        let template = self.coverpage_template(req, up.coverpage.as_deref())?;
+        let template = self.coverpage_template(req, coverpage)?;
+        Ok(Checked { recipients, template })
+    }
+
+    /// Converts an uploaded document into fax pages (away from the async threads; in the
+    /// conversion worker when one is configured). A document that cannot be converted is
+    /// answered with a problem about the `document` field.
+    pub async fn convert_document(&self, document: Vec<u8>) -> ApiResult<Vec<CodedPage>> {
+        let limits = self.config.limits.clone();
+        let worker = self.config.conversion_worker.clone();
+        tokio::task::spawn_blocking(move || ingest(&document, &limits, worker.as_deref()))
+            .await
+            .map_err(internal)?
+            .map_err(|e| match e {
+                IngestError::Unsupported(m) => Problem::new(ProblemType::UnsupportedFormat, m).with_field("document"),
+                IngestError::Bad(m) => Problem::new(ProblemType::BadDocument, m).with_field("document"),
+                IngestError::Limit(m) => Problem::new(ProblemType::TooLarge, m).with_field("document"),
+                IngestError::Unavailable(m) => Problem::new(ProblemType::UnsupportedFormat, m).with_field("document"),
+            })
+    }
+
+    /// Fills and renders each recipient's cover page, in order.
+    pub async fn render_covers(
+        &self,
+        template: &str,
+        recipients: &[&Recipient],
+        doc: &FaxDocFields,
+        document_pages: u32,
+    ) -> ApiResult<Vec<CodedPage>> {
+        let zoned = crate::clock::timestamp(self.now()).to_zoned_datetime(self.time_zone.clone());
+        let texts = recipients
+            .iter()
+            .map(|r| {
+                let f = crate::coverpage::fields(r, doc, document_pages, &zoned);
+                crate::coverpage::fill(template, &f).map_err(|e| invalid("coverpage", e))
+            })
+            .collect::<ApiResult<Vec<String>>>()?;
+        tokio::task::spawn_blocking(move || {
+            texts.iter().map(|t| crate::coverpage::render(t).map_err(|e| invalid("coverpage", e))).collect()
+        })
+        .await
+        .map_err(internal)?
+    }
+
+    /// Queues a fax: one job per recipient, answered only once stored durably.
+    pub async fn submit(&self, caller: &Caller, up: Upload) -> ApiResult<SubmitResponse> {
+        let req = &up.request;
+        let Checked { recipients, template } = self.check_request(req, up.coverpage.as_deref())?;
 
         let request_hash = {
             let mut h = Sha256::new();
@@ -86,18 +143,7 @@ impl Core {
             None => None,
         };
 
-        let limits = self.config.limits.clone();
-        let worker = self.config.conversion_worker.clone();
-        let document = up.document;
-        let pages = tokio::task::spawn_blocking(move || ingest(&document, &limits, worker.as_deref()))
-            .await
-            .map_err(internal)?
-            .map_err(|e| match e {
-                IngestError::Unsupported(m) => Problem::new(ProblemType::UnsupportedFormat, m).with_field("document"),
-                IngestError::Bad(m) => Problem::new(ProblemType::BadDocument, m).with_field("document"),
-                IngestError::Limit(m) => Problem::new(ProblemType::TooLarge, m).with_field("document"),
-                IngestError::Unavailable(m) => Problem::new(ProblemType::UnsupportedFormat, m).with_field("document"),
-            })?;
+        let pages = self.convert_document(up.document).await?;
         let now = self.now();
         let meta = FaxMetadata {
             description: format!("{} submitted by {}", up.document_name, caller.user),
@@ -174,25 +220,23 @@ impl Core {
     async fn write_covers(
         &self,
         template: &str,
-        recipients: &[&ferrofax_api::Recipient],
-        doc: &ferrofax_api::FaxDocFields,
+        recipients: &[&Recipient],
+        doc: &FaxDocFields,
         document_pages: u32,
     ) -> ApiResult<Vec<Option<DocumentRow>>> {
         let now = self.now();
-        let zoned = crate::clock::timestamp(now).to_zoned_datetime(self.time_zone.clone());
-        let texts = recipients
-            .iter()
-            .map(|r| {
-                let f = crate::coverpage::fields(r, doc, document_pages, &zoned);
-                crate::coverpage::fill(template, &f).map_err(|e| invalid("coverpage", e))
-            })
-            .collect::<ApiResult<Vec<String>>>()?;
+        let pages = self.render_covers(template, recipients, doc, document_pages).await?;
         let docs = self.docs.clone();
         let written = tokio::task::spawn_blocking(move || -> Result<Vec<crate::documents::WrittenDoc>, Problem> {
-            let mut out = Vec::with_capacity(texts.len());
-            for text in &texts {
-                let page = crate::coverpage::render(text).map_err(|e| invalid("coverpage", e))?;
-                out.push(docs.write(std::slice::from_ref(&page), &FaxMetadata::default()).map_err(internal)?);
+            let mut out = Vec::with_capacity(pages.len());
+            for page in &pages {
+                match docs.write(std::slice::from_ref(page), &FaxMetadata::default()) {
+                    Ok(w) => out.push(w),
+                    Err(e) => {
+                        out.iter().for_each(|w| docs.remove(&w.dir));
+                        return Err(internal(e));
+                    }
+                }
             }
             Ok(out)
         })
@@ -356,104 +400,5 @@ impl Core {
         }
         self.events.publish(self.now(), None, ferrofax_api::EventBody::JobRemoved { job_id: id });
         Ok(())
-    }
-
-    /// The single-page TIFF of page `n` (1-based) of a job's document.
-    pub async fn page(&self, caller: &Caller, id: i64, n: u32) -> ApiResult<Vec<u8>> {
-        let row = self.job_for(caller, id).await?;
-        if n == 0 || n > row.page_count {
-            return Err(not_found(&format!("page {n} of job {id} (it has {} pages)", row.page_count)));
-        }
-        let (dir, k) = self.page_location(&row, n).await?;
-        let docs = self.docs.clone();
-        tokio::task::spawn_blocking(move || docs.page_file(&dir, k)).await.map_err(internal)?.map_err(internal)
-    }
-
-    /// Page `n` (1-based) of a job as a PNG preview (square pixels, 1 bit).
-    pub async fn page_png(&self, caller: &Caller, id: i64, n: u32) -> ApiResult<Vec<u8>> {
-        let row = self.job_for(caller, id).await?;
-        if n == 0 || n > row.page_count {
-            return Err(not_found(&format!("page {n} of job {id} (it has {} pages)", row.page_count)));
-        }
-        let page = self.job_page(&row, n).await?;
-        tokio::task::spawn_blocking(move || {
-            let bitmap = page.decode(n).map_err(internal)?;
-            Ok(ferrofax_render::preview::page_png(&bitmap, page.resolution))
-        })
-        .await
-        .map_err(internal)?
-    }
-
-    /// Where page `n` (1-based) of what a job sends is kept: the cover page comes first.
-    pub async fn page_location(&self, row: &JobRow, mut n: u32) -> ApiResult<(String, u32)> {
-        let mut doc_id = row.document_id;
-        if let Some(cover) = row.cover_document_id {
-            if n == 1 {
-                doc_id = cover;
-            } else {
-                n -= 1;
-            }
-        }
-        let doc = self.store.document(doc_id).await?.ok_or_else(|| not_found("the job's document"))?;
-        Ok((doc.dir, n))
-    }
-
-    /// Page `n` of a job as it goes on the line: with the branding line on top when Branding
-    /// is on (`started` is when the call began, `tsid` the identity sent).
-    pub async fn page_to_send(
-        &self,
-        row: &JobRow,
-        n: u32,
-        tsid: &str,
-        started: crate::clock::Millis,
-    ) -> ApiResult<ferrofax_image::CodedPage> {
-        let page = self.job_page(row, n).await?;
-        if !self.settings().branding {
-            return Ok(page);
-        }
-        let when = crate::clock::timestamp(started).to_zoned_datetime(self.time_zone.clone());
-        let from = match (row.fields.sender_name.trim(), tsid.trim()) {
-            ("", t) => t.to_string(),
-            (s, "") => s.to_string(),
-            (s, t) => format!("{s} {t}"),
-        };
-        let line = ferrofax_render::BrandingLine {
-            when: when.strftime("%Y-%m-%d %H:%M").to_string(),
-            from,
-            to: row.fax_number.clone(),
-            page: n,
-            pages: row.page_count,
-        };
-        tokio::task::spawn_blocking(move || {
-            let bitmap = page.decode(n).map_err(internal)?;
-            let branded = ferrofax_render::brand(&bitmap, page.resolution, &line);
-            Ok(ferrofax_image::CodedPage::encode_mmr(&branded, page.resolution))
-        })
-        .await
-        .map_err(internal)?
-    }
-
-    /// Page `n` (1-based) of what a job sends, as coded data.
-    pub async fn job_page(&self, row: &JobRow, n: u32) -> ApiResult<ferrofax_image::CodedPage> {
-        let (dir, k) = self.page_location(row, n).await?;
-        let docs = self.docs.clone();
-        tokio::task::spawn_blocking(move || docs.page(&dir, k)).await.map_err(internal)?.map_err(internal)
-    }
-
-    /// A received fax as one multi-page TIFF with its metadata.
-    pub async fn received_document(&self, id: i64) -> ApiResult<Vec<u8>> {
-        let row = self
-            .store
-            .job(id)
-            .await?
-            .filter(|r| r.job_type != JobType::Send)
-            .ok_or_else(|| not_found(&format!("received fax {id}")))?;
-        let doc = self.store.document(row.document_id).await?.ok_or_else(|| not_found("the fax's document"))?;
-        let meta = crate::archive::received_metadata(&row);
-        let docs = self.docs.clone();
-        tokio::task::spawn_blocking(move || docs.merged(&doc.dir, doc.page_count, &meta))
-            .await
-            .map_err(internal)?
-            .map_err(internal)
     }
 }

@@ -6,21 +6,23 @@ use std::time::Duration;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use ferrofax_api::{
-    FaxStatus, InboxFax, PortPatch, PortView, Problem, ProblemType, RoutingMethodPatch, RoutingMethodView,
-    ServerSettings, SettingsPatch, VersionInfo,
+    DocumentFormat, FaxStatus, InboxFax, PortPatch, PortView, Problem, ProblemType, RoutingMethodPatch,
+    RoutingMethodView, ServerSettings, SettingsPatch, VersionInfo,
 };
 use futures_util::Stream;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::caller::Recheck;
+use super::documents::{FormatQuery, file_response};
 use super::{AppState, HttpResult, parse_json};
 use crate::auth::Caller;
 use crate::events::{Published, from_row};
+use crate::pages::DocumentFile;
 
 /// The handshake of FaxServer.Connect: product, version, time zone and who the token is.
 #[utoipa::path(get, path = "/v1/version", tag = "server", responses((status = 200, body = VersionInfo)))]
@@ -132,29 +134,37 @@ pub async fn patch_routing(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct InboxQuery {
+    /// Faxes with ids below this (the last `job_id` of the previous page).
     after: Option<i64>,
     limit: Option<u32>,
+    /// Only faxes holding this text (at most 100 characters; case-insensitive; `%` and `_` as
+    /// themselves) in the sender's TSID, the caller id, the number called or the CSID.
+    q: Option<String>,
 }
 
 /// Received faxes, newest first.
-#[utoipa::path(get, path = "/v1/inbox", tag = "inbox", params(InboxQuery), responses((status = 200, body = Vec<InboxFax>)))]
+#[utoipa::path(get, path = "/v1/inbox", tag = "inbox", params(InboxQuery),
+    responses((status = 200, body = Vec<InboxFax>), (status = 422, body = Problem)))]
 pub async fn inbox(
     State(core): State<AppState>,
     _caller: Caller,
     Query(q): Query<InboxQuery>,
 ) -> HttpResult<Json<Vec<InboxFax>>> {
-    Ok(Json(core.inbox(q.after, q.limit.unwrap_or(100)).await?))
+    Ok(Json(core.inbox(q.after, q.limit.unwrap_or(100), q.q.as_deref()).await?))
 }
 
-/// A received fax as a multi-page TIFF Class F with its metadata.
-#[utoipa::path(get, path = "/v1/inbox/{id}/document", tag = "inbox",
-    responses((status = 200, content_type = "image/tiff", body = Vec<u8>), (status = 404, body = Problem)))]
+/// A received fax with its metadata: a multi-page TIFF Class F, or with `format=pdf` a PDF.
+#[utoipa::path(get, path = "/v1/inbox/{id}/document", tag = "inbox", params(("id" = i64, Path), FormatQuery),
+    responses((status = 200, content_type = "image/tiff", body = Vec<u8>), (status = 200, content_type = "application/pdf", body = Vec<u8>),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn inbox_document(
     State(core): State<AppState>,
     _caller: Caller,
     Path(id): Path<i64>,
+    Query(q): Query<FormatQuery>,
 ) -> HttpResult<impl IntoResponse> {
-    Ok(tiff_response(id, core.received_document(id).await?))
+    let format = q.format_or(DocumentFormat::Tiff)?;
+    Ok(file_response(id, core.received_file(id, format).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -179,12 +189,8 @@ pub async fn inbox_download(
         .links
         .check(id, q.expires, &q.signature, core.now())
         .map_err(|e| Problem::new(ProblemType::Forbidden, e.to_string()))?;
-    Ok(tiff_response(id, core.received_document(id).await?))
-}
-
-fn tiff_response(id: i64, bytes: Vec<u8>) -> impl IntoResponse {
-    let disposition = format!("attachment; filename=\"fax-{id}.tif\"");
-    ([(header::CONTENT_TYPE, "image/tiff".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+    let bytes = core.received_document(id).await?;
+    Ok(file_response(id, DocumentFile { bytes, format: DocumentFormat::Tiff }))
 }
 
 /// Server-sent events: every job, port and settings change. Resume with `Last-Event-ID`. The

@@ -1,4 +1,4 @@
-//! Job endpoints: submit (multipart), list, show, commands, delete, pages.
+//! Job endpoints: submit (multipart), list (with search), show, commands, delete, pages.
 
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
@@ -11,11 +11,15 @@ use serde::Deserialize;
 
 use super::{AppState, Http, HttpResult, parse_json};
 use crate::auth::Caller;
-use crate::store::JobFilter;
+use crate::store::{JobFilter, SearchFields};
 use crate::submit::Upload;
 
-fn malformed(detail: String) -> Http {
+pub(super) fn malformed(detail: String) -> Http {
     Http(Problem::new(ProblemType::MalformedRequest, detail))
+}
+
+pub(super) fn invalid(field: &str, detail: String) -> Http {
+    Http(Problem::new(ProblemType::InvalidValue, detail).with_field(field))
 }
 
 /// Submit a fax: multipart with a `fax` part (JSON FaxDoc) and a `document` part; optional
@@ -28,8 +32,21 @@ pub async fn submit(
     State(core): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    mut mp: Multipart,
+    mp: Multipart,
 ) -> HttpResult<impl IntoResponse> {
+    let mut up = read_upload(mp).await?;
+    up.idempotency_key = headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::to_string))
+        .transpose()
+        .map_err(|_| malformed("Idempotency-Key must be ASCII".into()))?;
+    let resp = core.submit(&caller, up).await?;
+    Ok((StatusCode::CREATED, Json(resp)))
+}
+
+/// Reads the multipart body of a submission or a preview: the `fax` part (the FaxDoc as
+/// JSON), the `document` part and an optional `coverpage` part.
+pub(super) async fn read_upload(mut mp: Multipart) -> HttpResult<Upload> {
     let mut request: Option<SubmitRequest> = None;
     let mut document: Option<(Vec<u8>, String)> = None;
     let mut coverpage = None;
@@ -55,14 +72,7 @@ pub async fn submit(
         request.ok_or_else(|| malformed("the multipart body has no `fax` part (the FaxDoc as JSON)".into()))?;
     let (document, document_name) =
         document.ok_or_else(|| malformed("the multipart body has no `document` part".into()))?;
-    let idempotency_key = headers
-        .get("idempotency-key")
-        .map(|v| v.to_str().map(str::to_string))
-        .transpose()
-        .map_err(|_| malformed("Idempotency-Key must be ASCII".into()))?;
-    let up = Upload { request, document, document_name, coverpage, idempotency_key };
-    let resp = core.submit(&caller, up).await?;
-    Ok((StatusCode::CREATED, Json(resp)))
+    Ok(Upload { request, document, document_name, coverpage, idempotency_key: None })
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> Http {
@@ -88,17 +98,28 @@ pub struct ListQuery {
     /// Jobs with ids below this (the `next_after` of the previous page).
     after: Option<i64>,
     limit: Option<u32>,
+    /// Only jobs holding this text (at most 100 characters; case-insensitive; `%` and `_` as
+    /// themselves) in the fax number, recipient name, remote identity (TSID/CSID), billing
+    /// code, sender name or document name.
+    q: Option<String>,
 }
 
 /// List jobs, newest first (paginated).
-#[utoipa::path(get, path = "/v1/jobs", tag = "jobs", params(ListQuery), responses((status = 200, body = JobList)))]
+#[utoipa::path(get, path = "/v1/jobs", tag = "jobs", params(ListQuery),
+    responses((status = 200, body = JobList), (status = 422, body = Problem)))]
 pub async fn list(
     State(core): State<AppState>,
     caller: Caller,
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> HttpResult<Json<JobList>> {
     let Query(q) = q.map_err(|e| malformed(e.body_text()))?;
-    let mut filter = JobFilter { owner: q.owner, before: q.after, limit: q.limit.unwrap_or(100), ..Default::default() };
+    let mut filter = JobFilter {
+        owner: q.owner,
+        before: q.after,
+        limit: q.limit.unwrap_or(100),
+        search: crate::service::search(q.q.as_deref(), SearchFields::Jobs)?,
+        ..Default::default()
+    };
     for s in q.state.iter().flat_map(|s| s.split(',')).filter(|s| !s.is_empty()) {
         filter.states.push(JobState::parse(s).ok_or_else(|| malformed(format!("unknown state `{s}`")))?);
     }
@@ -157,16 +178,43 @@ pub async fn attempts(
     Ok(Json(core.attempts(&caller, id).await?))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// For `.png` only: the picture's width in pixels, 50–1728 (8-bit grey, square pixels);
+    /// without it the page is drawn one pixel per fax pixel in 1 bit.
+    width: Option<String>,
+}
+
+impl PageQuery {
+    /// The width asked for; its range is checked by [`crate::service::Core::page_png`].
+    fn width(&self, png: bool) -> HttpResult<Option<u32>> {
+        let Some(w) = self.width.as_deref() else {
+            return Ok(None);
+        };
+        if !png {
+            return Err(invalid("width", "width applies to PNG pictures only (`…/pages/N.png?width=W`)".into()));
+        }
+        let (lo, hi) = ferrofax_api::document::PAGE_PNG_WIDTHS.into_inner();
+        w.trim()
+            .parse::<u32>()
+            .map(Some)
+            .map_err(|_| invalid("width", format!("width must be a number of pixels from {lo} to {hi}, not `{w}`")))
+    }
+}
+
 /// Page `n` (1-based) of a job's document: `…/pages/3` (or `3.tif`) is the single-page TIFF
-/// as stored, `…/pages/3.png` a PNG preview with square pixels.
+/// as stored, `…/pages/3.png` a PNG preview with square pixels (`?width=` scales it).
 #[utoipa::path(get, path = "/v1/jobs/{id}/pages/{n}", tag = "jobs",
-    params(("id" = i64, Path, description = "job id"), ("n" = String, Path, description = "page number from 1, optionally with .tif or .png")),
-    responses((status = 200, content_type = "image/tiff", body = Vec<u8>), (status = 200, content_type = "image/png", body = Vec<u8>), (status = 404, body = Problem)))]
+    params(("id" = i64, Path, description = "job id"), ("n" = String, Path, description = "page number from 1, optionally with .tif or .png"), PageQuery),
+    responses((status = 200, content_type = "image/tiff", body = Vec<u8>), (status = 200, content_type = "image/png", body = Vec<u8>), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn page(
     State(core): State<AppState>,
     caller: Caller,
     Path((id, n)): Path<(i64, String)>,
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> HttpResult<impl IntoResponse> {
+    let Query(q) = q.map_err(|e| malformed(e.body_text()))?;
     let (number, png) = match (n.strip_suffix(".png"), n.strip_suffix(".tif")) {
         (Some(num), _) => (num, true),
         (None, Some(num)) => (num, false),
@@ -178,8 +226,9 @@ pub async fn page(
             format!("`{n}` is not a page: pages are numbers from 1, like `1`, `1.tif` or `1.png`"),
         )
     })?;
+    let width = q.width(png)?;
     if png {
-        let bytes = core.page_png(&caller, id, number).await?;
+        let bytes = core.page_png(&caller, id, number, width).await?;
         return Ok(([(header::CONTENT_TYPE, "image/png")], bytes));
     }
     let bytes = core.page(&caller, id, number).await?;

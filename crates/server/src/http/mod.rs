@@ -4,6 +4,7 @@
 
 mod admin;
 mod caller;
+mod documents;
 mod jobs;
 mod session;
 mod users;
@@ -138,6 +139,8 @@ pub fn router(core: AppState) -> Router {
         .routes(routes!(jobs::get_job, jobs::delete_job))
         .routes(routes!(jobs::command))
         .routes(routes!(jobs::page))
+        .routes(routes!(documents::job_document))
+        .routes(routes!(documents::preview))
         .routes(routes!(jobs::attempts))
         .routes(routes!(admin::list_ports))
         .routes(routes!(admin::get_port, admin::patch_port))

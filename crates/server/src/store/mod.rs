@@ -185,6 +185,26 @@ pub struct JobFilter {
     /// Only ids below this (pages go from newest to oldest).
     pub before: Option<i64>,
     pub limit: u32,
+    /// Only jobs where this text appears.
+    pub search: Option<Search>,
+}
+
+/// A text to look for in jobs, case-insensitively (ASCII letters; other letters as they are)
+/// and as it is: `%` and `_` are no wildcards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    pub text: String,
+    pub within: SearchFields,
+}
+
+/// Which fields of a job a [`Search`] looks in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchFields {
+    /// The job list: fax number, recipient name, the remote's identity (TSID or CSID),
+    /// billing code, sender name and the document's name.
+    Jobs,
+    /// The inbox: the sender's TSID, the caller id, the number called and our CSID.
+    Inbox,
 }
 
 /// What the scheduler may claim now.

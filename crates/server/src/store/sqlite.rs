@@ -181,6 +181,18 @@ impl Store for SqliteStore {
         if let Some(b) = f.before {
             q.push(" AND id < ").push_bind(b);
         }
+        if let Some(s) = &f.search {
+            let pattern = like_pattern(&s.text);
+            let columns = search_columns(s.within);
+            q.push(" AND (");
+            for (i, column) in columns.iter().enumerate() {
+                if i > 0 {
+                    q.push(" OR ");
+                }
+                q.push(*column).push(" LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+            }
+            q.push(")");
+        }
         q.push(" ORDER BY id DESC LIMIT ").push_bind(f.limit.max(1) as i64);
         let rows = q.build().fetch_all(&self.read).await?;
         rows.iter().map(job_from_row).collect()

@@ -32,6 +32,36 @@ pub(super) fn parse_job_type(s: &str) -> JobType {
     }
 }
 
+/// A LIKE pattern (with `ESCAPE '\'`) matching `text` anywhere, its `%`, `_` and `\` taken
+/// literally.
+pub(super) fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// The SQL expressions a search looks in (SQLite's LIKE ignores the case of ASCII letters).
+pub(super) fn search_columns(within: SearchFields) -> &'static [&'static str] {
+    match within {
+        SearchFields::Jobs => &[
+            "fax_number",
+            "json_extract(recipient, '$.recipient_name')",
+            "remote_ident",
+            "json_extract(fields, '$.billing_code')",
+            "json_extract(fields, '$.sender_name')",
+            "(SELECT name FROM documents WHERE documents.id = jobs.document_id)",
+        ],
+        SearchFields::Inbox => &["remote_ident", "caller_id", "fax_number", "csid"],
+    }
+}
+
 pub(super) fn corrupt(what: &str, v: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} `{v}`"))
 }
