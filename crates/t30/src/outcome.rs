@@ -107,6 +107,9 @@ pub enum Failure {
     T5Expired,
     /// The ECM exchange went wrong (e.g. the receiver kept asking for frames after EOR).
     EcmProtocol,
+    /// ECM: frames of a page were still missing after every retransmission at the lowest
+    /// rate, so the sender gave up on them (EOR): the receiver holds the page with gaps.
+    PageIncomplete,
     /// The two stations share no mode in which this document can be sent or received.
     Incompatible,
     /// The other end has no document to send or cannot receive.
@@ -142,6 +145,7 @@ impl Failure {
             Failure::PageRefused => "the receiver refused a page more times than allowed",
             Failure::T5Expired => "the receiver was not ready for too long (T5)",
             Failure::EcmProtocol => "the error correction exchange failed",
+            Failure::PageIncomplete => "part of a page could not be corrected and arrived with gaps",
             Failure::Incompatible => "the two fax machines share no mode for this document",
             Failure::RemoteCannotReceive => "the other fax machine cannot receive",
             Failure::NoCommand => "timed out waiting for a command (T2)",

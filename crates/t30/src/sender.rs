@@ -1,7 +1,8 @@
 //! The sending half of T.30: from the receiver's DIS to DCN. Chooses the mode (DCS), trains
 //! (TCF) and falls back on FTT, sends each page (non-ECM with MPS/EOM/EOP, or ECM blocks with
 //! PPS, answering PPR with the frames asked for, then CTC or EOR after four), and retrains or
-//! resends as the receiver's answers (MCF, RTP, RTN) ask.
+//! resends as the receiver's answers (MCF, RTP, RTN) ask. A block given up with EOR leaves the
+//! page incomplete: after ERR the call ends with DCN and [`Failure::PageIncomplete`].
 
 use ferrofax_image::PageWidth;
 
@@ -59,7 +60,10 @@ impl Session {
                 let frames = tx.resend.clone();
                 self.send_block(&frames);
             }
-            (State::AwaitErr, Err) => self.block_done(),
+            // ERR acknowledges that the frames we gave up on (EOR) stay missing: the page is
+            // not the one we sent, so the call must not end as a success. Like SpanDSP, hang up
+            // rather than go on with the rest of the document.
+            (State::AwaitErr, Err) => self.fail(Failure::PageIncomplete, true),
             (_, Dcn) => self.fail(Failure::DcnAfterPage, false),
             (_, _) => self.fail(Failure::InvalidResponse, true),
         }
@@ -315,7 +319,7 @@ impl Session {
         }
     }
 
-    /// ECM: the block in hand was confirmed (MCF, or ERR after EOR).
+    /// ECM: the block in hand was confirmed (MCF, or a PPR that asks for nothing).
     fn block_done(&mut self) {
         self.t5_deadline = None;
         let tx = self.tx_mut();

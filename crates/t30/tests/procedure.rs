@@ -395,7 +395,7 @@ fn a_page_that_never_arrives_is_refused_not_confirmed() {
 }
 
 #[test]
-fn at_the_lowest_rate_four_pprs_lead_to_eor_and_a_lost_err_is_repeated() {
+fn at_the_lowest_rate_four_pprs_lead_to_eor_a_lost_err_is_repeated_and_the_send_fails() {
     let mut cfg = sender_cfg();
     cfg.capabilities.modems = ferrofax_t30::ModemFamilies { v27ter: false, v29: false, v17: false };
     // Frame 1 of the block is always lost: the receiver can never complete the block.
@@ -411,9 +411,12 @@ fn at_the_lowest_rate_four_pprs_lead_to_eor_and_a_lost_err_is_repeated() {
     let (r, _, _) =
         run(Session::sender(cfg, vec![p]), Session::receiver(receiver_cfg()), fault, Duration::from_secs(1800));
     let tx = finished(&r.events[0]);
-    assert_eq!(tx.result, Ok(()), "{tx:?}");
+    // The page went with a gap: the sender must not call that a success (it hangs up after ERR).
+    assert_eq!(tx.result, Err(Failure::PageIncomplete), "{tx:?}");
+    assert_eq!(tx.pages_sent, 0);
+    assert!(!page_answers(&r.events[0]).contains(&PageResponse::Confirmed));
     assert_eq!(tx.negotiated.unwrap().modulation, ferrofax_t30::Modulation::V27ter2400);
-    // The page is taken with its gap, once.
+    // The repeated EOR was answered again (the lost ERR) and the page taken with its gap, once.
     let got = received(&r.events[1]);
     assert_eq!(got.len(), 1);
     assert!(got[0].quality.bad_lines > 0 || got[0].bitmap.height() < 1100);

@@ -7,6 +7,8 @@
 //! Sans-IO: time is passed in, packets are polled out.
 
 mod rx;
+#[cfg(test)]
+mod tests;
 mod tx;
 
 use std::collections::VecDeque;

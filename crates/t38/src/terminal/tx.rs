@@ -58,6 +58,14 @@ impl T38Terminal {
         OutgoingIfp { ifp, copies }
     }
 
+    /// One packet of several fields, sent once.
+    fn fields(&self, t: DataType, fields: &[(FieldType, &[u8])]) -> OutgoingIfp {
+        let mut ifp = Vec::with_capacity(fields.iter().map(|f| f.1.len() + 4).sum::<usize>() + 2);
+        let f: Vec<DataFieldRef> = fields.iter().map(|&(field_type, data)| DataFieldRef { field_type, data }).collect();
+        let _ = encode_data(t, &f, self.cfg.version, &mut ifp);
+        OutgoingIfp { ifp, copies: 1 }
+    }
+
     fn at(&mut self, at: Duration, ifp: OutgoingIfp) {
         self.schedule.push_back(Scheduled { at, ifp: Some(ifp), done: false });
     }
@@ -154,17 +162,23 @@ impl T38Terminal {
         };
         let chunk = self.chunk_octets(rate);
         for (i, frame) in frames.iter().enumerate() {
-            for piece in frame.chunks(chunk) {
-                let p = self.data(t, FieldType::HdlcData, piece, 1);
+            let pieces = frame.chunks(chunk).count();
+            for (j, piece) in frame.chunks(chunk).enumerate() {
+                // A frame followed by another ends in the packet that carries its last octets
+                // (`hdlc-data` then `hdlc-fcs-OK`, as SpanDSP's MERGE_FCS_WITH_DATA does). Sent
+                // on its own, the FCS would leave at the same moment as the next frame's first
+                // piece, so any jitter could put it behind that piece; a receiver that drops
+                // late packets then loses the end of one frame and both frames are bad.
+                let p = if j + 1 == pieces && i + 1 < frames.len() {
+                    self.fields(t, &[(FieldType::HdlcData, piece), (FieldType::HdlcFcsOk, &[])])
+                } else {
+                    self.data(t, FieldType::HdlcData, piece, 1)
+                };
                 self.at(at, p);
                 at += air_time(piece.len() as u64 * 8, rate);
             }
             // FCS and closing flag.
             at += air_time(24, rate);
-            if i + 1 < frames.len() {
-                let ok = self.data(t, FieldType::HdlcFcsOk, &[], 1);
-                self.at(at, ok);
-            }
         }
         let end = self.data(t, FieldType::HdlcFcsOkSigEnd, &[], self.cfg.end_copies);
         self.close(at, end);
