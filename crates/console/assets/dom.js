@@ -95,6 +95,8 @@ export function fieldError(form, name, text) {
   const input = wrap.querySelector('input, select, textarea');
   msg.textContent = text;
   msg.hidden = false;
+  // A field folded away (in a closed <details>) is unfolded, so that its message is seen.
+  for (let d = wrap.closest('details'); d; d = d.parentElement?.closest('details')) d.open = true;
   if (input) {
     input.setAttribute('aria-invalid', 'true');
     input.focus();

@@ -31,7 +31,8 @@ function lineCard(port, status) {
   title.id = `line-${port.device_id}`;
   const showPort = (p) => {
     port = p;
-    fill(title, p.name || p.device_id, h('span', { class: 'sub' }, ` ${p.device_id} · ${p.driver} · ${p.send ? 'sends' : 'does not send'}, ${p.receive ? 'receives' : 'does not receive'}`));
+    const id = p.name && p.name !== p.device_id ? `${p.device_id} · ` : '';
+    fill(title, p.name || p.device_id, h('span', { class: 'sub' }, ` ${id}${p.driver} · ${p.send ? 'sends' : 'does not send'}, ${p.receive ? 'receives' : 'does not receive'}`));
   };
   const showStatus = (s) => {
     if (!s) return;

@@ -66,6 +66,13 @@ function progress(job) {
   return `${job.pages_confirmed || 0}/${job.page_count} pages`;
 }
 
+/** When a waiting job is tried next: after a failed attempt, or later (the discount window). */
+function nextAttempt(job) {
+  const at = job.next_attempt_at && new Date(job.next_attempt_at);
+  const waiting = job.queue_status === 'retrying' || (job.queue_status === 'pending' && at > Date.now());
+  return waiting ? when(job.next_attempt_at) : '—';
+}
+
 function state(job) {
   const parts = [h('strong', { class: `state ${job.queue_status}` }, job.paused ? 'Paused' : words(job.queue_status))];
   if (job.queue_status === 'in_progress' && job.device_status) parts.push(h('span', { class: 'sub' }, words(job.device_status)));
@@ -98,7 +105,7 @@ function jobRow(job) {
     h('td', { 'data-label': 'Line' }, job.port || '—'),
     h('td', { 'data-label': 'Progress' }, progress(job)),
     h('td', { 'data-label': 'Retries left' }, String(job.retries_left)),
-    h('td', { 'data-label': 'Next attempt' }, job.next_attempt_at ? when(job.next_attempt_at) : '—'),
+    h('td', { 'data-label': 'Next attempt' }, nextAttempt(job)),
     h('td', { 'data-label': 'Submitted' }, when(job.submitted_at)),
     isAdmin() ? h('td', { 'data-label': 'Owner' }, job.user_name) : null,
     actions);
