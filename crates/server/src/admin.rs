@@ -142,16 +142,21 @@ impl Core {
             }
             if let Some(e) = p.enable {
                 if e && let Some(why) = m.unavailable {
-                    return Err(invalid("enable", format!("{} cannot be enabled: {why}", m.function_name)));
+                    return Err(invalid(
+                        &format!("{}.enable", m.function_name),
+                        format!("{} cannot be enabled: {why}", m.function_name),
+                    ));
                 }
                 row.enable = e;
             }
             if row.enable || p.routing_data.as_deref().is_some_and(|d| !d.trim().is_empty()) {
+                // The field is named by its method (`email.routing_data`), as forms show it.
+                let field = format!("{}.routing_data", m.function_name);
                 let route = crate::routing::data::parse(m.function_name, &row.routing_data)
-                    .map_err(|e| invalid("routing_data", format!("{}: {e}", m.function_name)))?;
+                    .map_err(|e| invalid(&field, format!("{}: {e}", m.function_name)))?;
                 if let crate::routing::data::Route::Folder(folder) = route {
                     std::fs::create_dir_all(&folder).map_err(|e| {
-                        invalid("routing_data", format!("folder {} cannot be used: {e}", folder.display()))
+                        invalid(&field, format!("folder {} cannot be used: {e}", folder.display()))
                     })?;
                 }
             }

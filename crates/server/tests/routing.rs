@@ -208,7 +208,7 @@ async fn bad_routing_data_is_refused_and_secrets_are_hidden_from_users() {
             f.patch("/v1/ports/loop2/routing", json!([{"method": method, "enable": true, "routing_data": data}])).await;
         assert_eq!(s, 422, "{method} {data}: {v}");
         assert_eq!(v["type"], "urn:ferrofax:problem:invalid-value");
-        assert_eq!(v["field"], "routing_data");
+        assert_eq!(v["field"], format!("{method}.routing_data"), "{v}");
         let detail = v["detail"].as_str().unwrap();
         assert!(detail.contains(why) && detail.starts_with(method), "{method} {data}: {detail}");
     }

@@ -94,6 +94,14 @@ function settingsForm(port, showPort) {
   return form;
 }
 
+/** What each method's RoutingData looks like. */
+const ROUTING_DATA = {
+  store_in_folder: 'An absolute folder, e.g. /srv/faxes.',
+  email: 'Addresses, comma-separated, then |pdf, |tiff or |both (default pdf).',
+  print: 'A printer name (empty: the default printer), then |pdf or |tiff.',
+  webhook: 'https://receiver.example.com/fax|a secret of 16 or more characters.',
+};
+
 function routingEditor(port) {
   const box = h('details', { class: 'routing' }, h('summary', {}, 'Routing of received faxes'));
   let loaded = false;
@@ -105,7 +113,8 @@ function routingEditor(port) {
     const entries = methods.map((m) => {
       const enable = field({ label: `${m.friendly_name}`, name: `${m.function_name}.enable`, type: 'checkbox', value: m.enable,
         hint: m.available ? null : `Unavailable: ${m.unavailable_reason}` });
-      const data = field({ label: `${m.friendly_name}: routing data`, name: 'routing_data', value: m.routing_data, maxlength: 1024 });
+      const data = field({ label: `${m.friendly_name}: routing data`, name: 'routing_data', value: m.routing_data, maxlength: 1024,
+        hint: ROUTING_DATA[m.function_name] });
       data.wrap.dataset.field = `${m.function_name}.routing_data`;
       return { m, enable, data };
     });

@@ -8,7 +8,8 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   DESKTOP, PHONE, accessibilityProblems, chromiumPath, chromiumPdf, go, launch, needs, openConsole, record, screenshot, signIn, startFaxd, until, watched,
 } from './harness.mjs';
@@ -205,8 +206,26 @@ test('an administrator adds a user who then cannot see the settings or the admin
   await add.getByLabel('Password').fill(ALICE_PASSWORD);
   await add.getByRole('button', { name: 'Add user' }).click();
   await page.getByRole('heading', { name: /^alice/ }).waitFor();
+  // A token for Alice's scanner, shown once.
+  const aliceCard = page.locator('section.user').filter({ has: page.getByRole('heading', { name: /^alice/ }) });
+  await aliceCard.getByText('API tokens (0)').click();
+  await aliceCard.getByLabel('Label of a new token').fill('scanner');
+  await aliceCard.getByRole('button', { name: 'Make a token' }).click();
+  const token = (await aliceCard.locator('.new-token code').innerText()).trim();
+  assert.match(token, /^ffx_/);
+  await aliceCard.getByRole('button', { name: 'Revoke token scanner' }).waitFor();
   await screenshot(page, 'users');
   await context.close();
+
+  // The token signs in too, as Alice.
+  const byToken = await openConsole(browser, faxd);
+  await byToken.page.getByRole('button', { name: 'Sign in with an API token instead' }).click();
+  await byToken.page.getByLabel('API token').fill(token);
+  await byToken.page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await byToken.page.getByText('alice (user)').waitFor();
+  await byToken.page.getByRole('button', { name: 'Sign out' }).click();
+  await byToken.page.getByText('You are signed out.').waitFor();
+  await byToken.context.close();
 
   const alice = await openConsole(browser, faxd);
   await signIn(alice.page, 'alice', ALICE_PASSWORD);
@@ -369,6 +388,48 @@ test('the outbox\'s buttons follow what each job allows: a busy fax is retried, 
   await button('Delete').click();
   await row.waitFor({ state: 'detached' });
   assert.equal((await faxd.api('GET', `/v1/jobs/${id}`)).status, 404);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test('routing of received faxes is edited on the Lines page, and a refused folder is named next to its field', async (t) => {
+  if (!started(t)) return;
+  const { context, page } = await openConsole(browser, faxd);
+  await signIn(page, 'admin', ADMIN_PASSWORD);
+  await go(page, 'Lines');
+  const card = page.locator('section[aria-labelledby="line-loop2"]');
+  await card.getByText('Routing of received faxes').click();
+  const box = card.locator('details.routing');
+  await box.getByLabel('Store in a folder', { exact: true }).check();
+  const data = box.getByLabel('Store in a folder: routing data');
+  await data.fill('relative/folder');
+  await box.getByRole('button', { name: 'Save routing' }).click();
+  const error = box.locator('[data-field="store_in_folder.routing_data"] .field-error');
+  await error.waitFor();
+  assert.match(await error.innerText(), /absolute folder/);
+  assert.equal(await data.getAttribute('aria-invalid'), 'true');
+  const folder = join(faxd.data, '..', 'routed');
+  await data.fill(folder);
+  await box.getByRole('button', { name: 'Save routing' }).click();
+  await box.getByText('Saved.').waitFor();
+  assert.equal(await error.isHidden(), true);
+  const methods = (await faxd.api('GET', '/v1/ports/loop2/routing')).body;
+  const store = methods.find((m) => m.function_name === 'store_in_folder');
+  assert.deepEqual([store.enable, store.routing_data], [true, folder]);
+  await screenshot(page, 'routing');
+  // A fax received now is stored there too.
+  const r = await fetch(`${faxd.url}/v1/jobs`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${faxd.admin}` },
+    body: (() => {
+      const fd = new FormData();
+      fd.append('fax', new Blob([JSON.stringify({ fax_number: '100' })], { type: 'application/json' }));
+      fd.append('document', new Blob(['Routed to a folder.\n']), 'routed.txt');
+      return fd;
+    })(),
+  });
+  assert.equal(r.status, 201);
+  await until('the received fax is in the folder', () => existsSync(folder) && readdirSync(folder).some((f) => /^fax-\d+\.tif$/.test(f)), 120_000);
   assert.deepEqual(page.errors, []);
   await context.close();
 });
