@@ -21,12 +21,10 @@ const quantile = (xs, q) => {
 };
 
 async function submit(faxd, n) {
-  const fd = new FormData();
-  fd.append('fax', new Blob([JSON.stringify({ fax_number: String(1000 + n), recipient_name: `Recipient ${n}` })], { type: 'application/json' }));
-  fd.append('document', new Blob([`Fax number ${n} of the outbox benchmark.\n`]), `letter-${n}.txt`);
-  const r = await fetch(`${faxd.url}/v1/jobs`, { method: 'POST', headers: { Authorization: `Bearer ${faxd.admin}` }, body: fd });
-  if (r.status !== 201) throw new Error(`submit: ${r.status} ${await r.text()}`);
-  return (await r.json()).job_ids[0];
+  const r = await faxd.submit({ fax_number: String(1000 + n), recipient_name: `Recipient ${n}` },
+    `Fax number ${n} of the outbox benchmark.\n`, `letter-${n}.txt`);
+  if (r.status !== 201) throw new Error(`submit: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.job_ids[0];
 }
 
 const faxd = await startFaxd();

@@ -117,6 +117,15 @@ tsid = "+1 555 0199"
       try { parsed = JSON.parse(text); } catch { /* not JSON */ }
       return { status: r.status, body: parsed };
     },
+    /** Submits a fax through the API, as the admin: `fax` is the FaxDoc, `document` the
+     * file's bytes or text. Answers {status, body}. */
+    async submit(fax, document, name) {
+      const fd = new FormData();
+      fd.append('fax', new Blob([JSON.stringify(fax)], { type: 'application/json' }));
+      fd.append('document', new Blob([document]), name);
+      const r = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { Authorization: `Bearer ${admin}` }, body: fd });
+      return { status: r.status, body: await r.json() };
+    },
     /** Sets a user's password with `faxd user passwd`, as an administrator would. */
     setPassword(user, password) {
       const r = spawnSync(bin, ['user', 'passwd', user, '--data-dir', data], { input: `${password}\n`, env: { ...process.env, FAXD_LOG: 'warn' } });
