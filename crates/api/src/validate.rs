@@ -20,6 +20,10 @@ pub fn identifier(field: &str, value: &str) -> Result<(), String> {
     if let Some(c) = value.chars().find(|c| !(c.is_ascii_digit() || *c == ' ' || *c == '+')) {
         return Err(format!("{field} may hold only digits, space and `+`; `{c}` is not allowed"));
     }
+    if n > 0 && value.trim().is_empty() {
+        // The far end would show nothing: an identity of only spaces is no identity.
+        return Err(format!("{field} is only spaces; leave it empty to send none"));
+    }
     Ok(())
 }
 
@@ -135,6 +139,8 @@ mod tests {
         assert!(identifier("tsid", "12345678901234567890").is_ok());
         let e = identifier("tsid", "123456789012345678901").unwrap_err();
         assert!(e.contains("21 characters"), "{e}");
+        let e = identifier("csid", "   ").unwrap_err();
+        assert!(e.contains("only spaces"), "{e}");
         let e = identifier("csid", "ACME").unwrap_err();
         assert!(e.contains("`A`"), "{e}");
     }

@@ -2,7 +2,7 @@
 // Each page module exports `render(main)` and may return a function that stops its updates.
 
 import { api, setSession, currentUser, isAdmin, whenSignedOut } from './api.js';
-import { h, fill, announce, field, clearErrors, showProblem } from './dom.js';
+import { h, fill, announce, field, clearErrors, fieldError, showProblem } from './dom.js';
 import * as live from './live.js';
 
 const PAGES = [
@@ -58,6 +58,11 @@ function signIn(message) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearErrors(form);
+    // What is missing is said here; the server would only say the sign-in is wrong.
+    const missing = byToken ? [[token, 'token', 'enter your API token']]
+      : [[user, 'user', 'enter your user name'], [password, 'password', 'enter your password']];
+    const empty = missing.find(([f]) => !f.input.value.trim());
+    if (empty) { fieldError(form, empty[1], empty[2]); return; }
     const body = byToken ? { token: token.input.value.trim() } : { user: user.input.value.trim(), password: password.input.value };
     try {
       setSession(await api('POST', '/v1/session', body));

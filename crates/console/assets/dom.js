@@ -104,6 +104,16 @@ export function fieldError(form, name, text) {
   return true;
 }
 
+/** The whole number in the number field `name` of `form`; when it holds none (empty, a
+ * fraction, text), says so next to it and answers null. */
+export function wholeNumber(form, name) {
+  const input = form.querySelector(`[data-field="${CSS.escape(name)}"] input`);
+  const text = input.value.trim();
+  if (/^-?\d+$/.test(text)) return Number(text);
+  fieldError(form, name, text === '' ? 'a whole number is needed here' : `${text} is not a whole number`);
+  return null;
+}
+
 /** Clears every field error of `form`. */
 export function clearErrors(form) {
   for (const m of form.querySelectorAll('.field-error')) { m.hidden = true; m.textContent = ''; }

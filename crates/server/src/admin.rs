@@ -155,9 +155,8 @@ impl Core {
                 let route = crate::routing::data::parse(m.function_name, &row.routing_data)
                     .map_err(|e| invalid(&field, format!("{}: {e}", m.function_name)))?;
                 if let crate::routing::data::Route::Folder(folder) = route {
-                    std::fs::create_dir_all(&folder).map_err(|e| {
-                        invalid(&field, format!("folder {} cannot be used: {e}", folder.display()))
-                    })?;
+                    std::fs::create_dir_all(&folder)
+                        .map_err(|e| invalid(&field, format!("folder {} cannot be used: {e}", folder.display())))?;
                 }
             }
             rows.push(row);

@@ -380,12 +380,23 @@ async fn tokens_are_listed_without_their_secret_and_a_revoked_one_is_refused_at_
     assert_eq!(list[0]["created_at"], "2026-11-24T12:00:00Z");
     assert!(list.iter().all(|t| t.as_object().unwrap().len() == 3 && t.get("token").is_none()), "{list:?}");
 
+    // Browser sessions signed in with each token, and one with a password.
+    let (s, _) =
+        f.call(Method::PUT, "/v1/users/erin/password", &f.admin, Some(json!({"password": "erin's password"}))).await;
+    assert_eq!(s, 204);
+    let by_laptop = sign_in(&f, json!({"token": laptop})).await;
+    let by_phone = sign_in(&f, json!({"token": phone})).await;
+    let by_password = sign_in(&f, json!({"user": "erin", "password": "erin's password"})).await;
+
     let (s, _) = f.call(Method::DELETE, &format!("/v1/users/erin/tokens/{laptop_id}"), &phone, None).await;
     assert_eq!(s, 204);
     let (s, v) = f.call(Method::GET, "/v1/version", &laptop, None).await;
     assert_eq!(s, 401, "revoked: refused at once: {v}");
+    assert_eq!(get_with(&f, "/v1/jobs", &by_laptop).await, 401, "a session signed in with it ends with it");
     let (s, _) = f.call(Method::GET, "/v1/version", &phone, None).await;
     assert_eq!(s, 200, "the other token still works");
+    assert_eq!(get_with(&f, "/v1/jobs", &by_phone).await, 200, "and so does its session");
+    assert_eq!(get_with(&f, "/v1/jobs", &by_password).await, 200, "and the password's");
     let (s, _) = f.call(Method::DELETE, &format!("/v1/users/erin/tokens/{laptop_id}"), &phone, None).await;
     assert_eq!(s, 404);
     let (s, v) = f.call(Method::POST, "/v1/users/erin/tokens", &phone, Some(json!({"label": ""}))).await;

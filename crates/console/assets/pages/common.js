@@ -63,17 +63,24 @@ export function searchBox(label, onSearch) {
   return form;
 }
 
-/** A list that loads pages of items: `fetchPage(after)` → {items, next}. */
+/** A list that loads pages of items: `fetchPage(after)` → {items, next}. `empty` is said
+ * when there are none: a text, or a function of nothing giving one (to tell "no faxes" from
+ * "no match"). A new first page supersedes a load still on its way. */
 export function pagedList(container, fetchPage, renderItem, empty) {
   let next = null;
+  let generation = 0;
   const more = h('button', { type: 'button', class: 'more', hidden: true }, 'Load more');
   const list = h('ul', { class: 'cards' });
-  const note = h('p', { class: 'empty', hidden: true }, empty);
+  const note = h('p', { class: 'empty', hidden: true });
   fill(container, list, note, more);
   async function load(reset) {
-    if (reset) { list.replaceChildren(); next = null; }
+    if (reset) generation += 1;
+    const mine = generation;
     const { items, next: n } = await fetchPage(reset ? null : next);
+    if (mine !== generation) return; // a newer search came meanwhile
+    if (reset) list.replaceChildren();
     for (const it of items) list.append(renderItem(it));
+    note.textContent = typeof empty === 'function' ? empty() : empty;
     next = n;
     more.hidden = !next;
     note.hidden = list.children.length > 0;

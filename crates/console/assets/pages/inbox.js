@@ -16,7 +16,7 @@ export async function render(main) {
     if (q) params.set('q', q);
     const items = await get(`/v1/inbox?${params}`);
     return { items, next: items.length === 25 ? items[items.length - 1].job_id : null };
-  }, card, 'No faxes received yet.');
+  }, card, () => (q ? `No received fax matches “${q}”.` : 'No faxes received yet.'));
   await load(true);
   return live.on('job', (ev) => {
     const j = ev.job;

@@ -3,7 +3,7 @@
 // methods for received faxes.
 
 import { get, patch, isAdmin } from '../api.js';
-import { h, fill, field, words, when, clearErrors, showProblem, announce } from '../dom.js';
+import { h, fill, field, words, when, clearErrors, showProblem, announce, wholeNumber } from '../dom.js';
 import * as live from '../live.js';
 
 export async function render(main) {
@@ -75,9 +75,12 @@ function settingsForm(port, showPort) {
     clearErrors(form);
     saved.textContent = '';
     const body = {};
+    const rings = wholeNumber(form, 'rings');
+    const priority = rings === null ? null : wholeNumber(form, 'priority');
+    if (rings === null || priority === null) return;
     const now = {
-      send: f.send.input.checked, receive: f.receive.input.checked, rings: Number(f.rings.input.value),
-      csid: f.csid.input.value, tsid: f.tsid.input.value, priority: Number(f.priority.input.value),
+      send: f.send.input.checked, receive: f.receive.input.checked, rings,
+      csid: f.csid.input.value, tsid: f.tsid.input.value, priority,
     };
     for (const [k, v] of Object.entries(now)) if (v !== port[k]) body[k] = v;
     if (!Object.keys(body).length) { saved.textContent = 'Nothing changed.'; return; }

@@ -59,7 +59,7 @@ export async function render(main) {
 function progress(job) {
   if (job.queue_status === 'in_progress' && job.current_page > 0) {
     return h('span', { class: 'progress' },
-      h('progress', { max: job.page_count, value: Math.max(0, job.current_page - 1), 'aria-label': `Job ${job.job_id} progress` }),
+      h('progress', { max: job.page_count, value: Math.max(0, job.current_page - 0.5), 'aria-label': `Job ${job.job_id} progress` }),
       ` page ${job.current_page}/${job.page_count}`);
   }
   if (job.queue_status === 'completed') return `${job.page_count}/${job.page_count} pages`;

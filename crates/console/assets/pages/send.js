@@ -9,6 +9,7 @@ import { h, fill, field, clearErrors, showProblem, announce } from '../dom.js';
 let draft = null; // what the form held when the page was left (kept for this visit)
 
 export async function render(main) {
+  let timer = null; // the automatic preview's wait
   const templates = await get('/v1/coverpages').catch(() => []);
   const settings = await get('/v1/server').catch(() => ({}));
   const form = h('form', { class: 'send', novalidate: true });
@@ -46,7 +47,7 @@ export async function render(main) {
   const drop = h('div', { class: 'drop', dataset: { field: 'document' } },
     h('label', { for: 'document-file' }, h('strong', {}, 'Document'), h('span', { class: 'drop-text' }, 'Drop a file here or choose one')),
     fileInput, chosen,
-    h('p', { class: 'hint', id: 'document-hint' }, 'PDF, PostScript, TIFF, PNG, JPEG or plain text.'),
+    h('p', { class: 'hint', id: 'document-hint' }, 'PDF, PostScript, TIFF, PNG, JPEG, GIF, BMP, WebP or plain text.'),
     h('p', { class: 'field-error', id: 'document-error', hidden: true }));
   const setFile = (f) => {
     file = f;
@@ -136,7 +137,6 @@ export async function render(main) {
     return fd;
   }
 
-  let timer = null;
   function schedulePreview() {
     clearTimeout(timer);
     timer = setTimeout(() => { if (file) showPreview(false); }, 400);
@@ -160,8 +160,10 @@ export async function render(main) {
       announce(`Preview: ${p.page_count} pages`);
     } catch (e) {
       preview.replaceChildren();
-      // Only a preview the user asked for reports problems with fields other than the document.
+      // Only a preview the user asked for reports problems with fields other than the
+      // document; the automatic one says what it waits for instead.
       if (explicit || e.problem?.field === 'document') { clearErrors(form); showProblem(form, e); }
+      else fill(preview, h('p', { class: 'hint' }, `The pages are previewed once the form is complete: ${e.message}`));
     }
   }
   previewButton.addEventListener('click', () => showPreview(true));

@@ -18,7 +18,7 @@ export async function render(main) {
     if (q) params.set('q', q);
     const r = await get(`/v1/jobs?${params}`);
     return { items: r.jobs, next: r.next_after };
-  }, card, 'No sent faxes yet.');
+  }, card, () => (q ? `No sent fax matches “${q}”.` : 'No sent faxes yet.'));
   await load(true);
   // A fax that ends while the page is open appears at the top.
   return live.on('job', (ev) => {
@@ -39,7 +39,7 @@ function card(job) {
       h('h2', {}, job.recipient_name ? `${job.recipient_name} · ${job.fax_number}` : job.fax_number),
       h('p', {}, h('strong', { class: `state ${job.queue_status}` }, words(job.queue_status)),
         ` · ${job.page_count} page${job.page_count === 1 ? '' : 's'}`,
-        job.remote_ident ? ` · received by ${job.remote_ident}` : '',
+        job.remote_ident && (job.queue_status === 'completed' || job.pages_confirmed > 0) ? ` · received by ${job.remote_ident}` : '',
         isAdmin() ? ` · by ${job.user_name}` : ''),
       job.detail && job.queue_status !== 'completed' ? h('p', { class: 'sub' }, job.detail) : null,
       h('p', { class: 'sub' }, `Submitted ${when(job.submitted_at)}`, job.finished_at ? ` · ended ${when(job.finished_at)}` : ''),

@@ -2,13 +2,13 @@
 // checks each value and its message is shown next to the field it names.
 
 import { get, patch } from '../api.js';
-import { h, field, clearErrors, showProblem, announce } from '../dom.js';
+import { h, field, clearErrors, showProblem, announce, wholeNumber } from '../dom.js';
 import * as live from '../live.js';
 
 const FIELDS = [
   ['Sending', [
-    ['retries', 'Retries', 'number', { min: 0, max: 99, hint: 'Further attempts after a failed one.' }],
-    ['retry_delay', 'Retry delay (minutes)', 'number', { min: 0, max: 1440 }],
+    ['retries', 'Retries', 'number', { min: 0, max: 100, hint: 'Further attempts after a failed one (0–100).' }],
+    ['retry_delay', 'Retry delay (minutes)', 'number', { min: 0, max: 10080, hint: 'Up to a week (10080).' }],
     ['pause_server_queue', 'Pause the queue (nothing is sent)', 'checkbox'],
     ['use_device_tsid', 'Send each line\'s own TSID (not the sender\'s)', 'checkbox'],
     ['branding', 'Brand pages (date, sender and page number at the top)', 'checkbox'],
@@ -51,10 +51,7 @@ export async function render(main) {
     clearErrors(form);
     const body = {};
     for (const name of Object.keys(inputs)) {
-      if (inputs[name].type === 'number' && inputs[name].value.trim() === '') {
-        showProblem(form, { problem: { detail: `${name} needs a number`, field: name } });
-        return;
-      }
+      if (inputs[name].type === 'number' && wholeNumber(form, name) === null) return;
       if (read(name) !== current[name]) body[name] = read(name);
     }
     if (!Object.keys(body).length) { saved.textContent = 'Nothing changed.'; return; }

@@ -3,7 +3,8 @@
 import { get, post, del } from '../api.js';
 import { h, fill, field, when, clearErrors, showProblem, announce } from '../dom.js';
 
-export function tokenManager(user) {
+/** `onCount(n)` is told how many tokens there are whenever the list is read. */
+export function tokenManager(user, onCount = () => {}) {
   const base = `/v1/users/${encodeURIComponent(user)}/tokens`;
   const list = h('ul', { class: 'tokens' });
   const shown = h('div', { class: 'new-token', role: 'status' });
@@ -12,6 +13,7 @@ export function tokenManager(user) {
   const box = h('div', { class: 'token-manager' }, list, form, shown);
   async function refresh() {
     const tokens = await get(base);
+    onCount(tokens.length);
     fill(list, tokens.length ? tokens.map((t) => {
       const revoke = h('button', { type: 'button', class: 'danger', 'aria-label': `Revoke token ${t.label || t.id}` }, 'Revoke');
       revoke.addEventListener('click', async () => {

@@ -36,10 +36,12 @@ export async function render(main) {
       if (!confirm(`Delete ${u.name}? Their tokens and sessions stop working; their faxes stay.`)) return;
       try { await del(`/v1/users/${encodeURIComponent(u.name)}`); announce(`${u.name} deleted`); refresh(); } catch (e) { alert(e.message); }
     });
+    const summary = h('summary', {}, `API tokens (${u.tokens})`);
+    const tokens = tokenManager(u.name, (n) => { summary.textContent = `API tokens (${n})`; });
     return h('section', { class: 'card user' },
       h('h2', {}, u.name, h('span', { class: 'sub' }, ` ${u.role}${me ? ' · you' : ''} · since ${when(u.created_at)} · ${u.has_password ? 'password set' : 'no password'}`)),
       pwForm,
-      h('details', {}, h('summary', {}, `API tokens (${u.tokens})`), tokenManager(u.name)),
+      h('details', {}, summary, tokens),
       h('div', { class: 'actions' }, remove));
   }
   add.addEventListener('submit', async (e) => {

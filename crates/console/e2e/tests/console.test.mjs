@@ -140,6 +140,22 @@ test('the received fax is in the Inbox with its thumbnail and its pages', async 
   assert.equal(size[0], 120);
   assert.ok(size[1] > 150 && size[1] < 190, `thumbnail ${size}`);
   await screenshot(page, 'inbox');
+  // Searching: a match, no match, then the search cleared (with Enter) lists each fax once.
+  const cards = page.locator('ul.cards li.card');
+  const all = await cards.count();
+  const search = page.getByRole('searchbox');
+  await search.fill('nothing like this');
+  await search.press('Enter');
+  await page.getByText('No received fax matches “nothing like this”.').waitFor();
+  await search.fill('555 0100');
+  await search.press('Enter');
+  await until('the match is listed', async () => (await cards.count()) === all);
+  await search.fill('');
+  await search.press('Enter');
+  await page.waitForLoadState('networkidle');
+  await until('every fax once', async () => (await cards.count()) === all);
+  const ids = await cards.evaluateAll((els) => els.map((e) => e.dataset.job));
+  assert.equal(new Set(ids).size, ids.length, `each fax once: ${ids}`);
   // The viewer shows page 1, then page 2 with the arrow key.
   await card.locator('button.thumb-button').click();
   const viewer = page.getByRole('dialog');
@@ -330,6 +346,26 @@ test('bad input on the Send page shows the API\'s message next to the field and 
   assert.equal(await page.getByLabel('Fax number', { exact: true }).inputValue(), '');
   assert.equal(await page.getByText('No document chosen').count(), 1);
   assert.equal(await page.getByLabel('Sending identity (TSID)').inputValue(), '+1 555 0123');
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test('a half-filled Send page is kept, document included, when the user looks elsewhere and comes back', async (t) => {
+  if (!started(t)) return;
+  const { context, page } = await openConsole(browser, faxd);
+  await signIn(page, 'admin', ADMIN_PASSWORD);
+  await go(page, 'Send', 'Send a fax');
+  await page.getByLabel('Fax number', { exact: true }).fill('100');
+  await page.getByLabel('Name', { exact: true }).fill('Kept Across Pages');
+  await page.locator('#document-file').setInputFiles({ name: 'kept.pdf', mimeType: 'application/pdf', buffer: pdf });
+  await page.getByText(/kept\.pdf/).waitFor();
+  await go(page, 'Inbox');
+  await go(page, 'Send', 'Send a fax');
+  assert.equal(await page.getByLabel('Fax number', { exact: true }).inputValue(), '100');
+  assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Kept Across Pages');
+  await page.getByText(/kept\.pdf \(\d+ KB\)/).waitFor();
+  await page.getByRole('heading', { name: '2 pages will be sent' }).waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByRole('alert').count(), 0);
   assert.deepEqual(page.errors, []);
   await context.close();
 });

@@ -102,13 +102,14 @@ impl Core {
     /// same, in about the same time, whether the user exists or not; too many failures for one
     /// name are refused for a while (see [`super::throttle`]).
     pub async fn sign_in(&self, credentials: Credentials<'_>) -> Result<NewSession, AuthError> {
-        let user = match credentials {
+        let (user, token_hash) = match credentials {
             Credentials::Password { user, password } => {
                 let row = self.check_password(user, password).await?;
-                row.ok_or(AuthError::WrongPassword)?
+                (row.ok_or(AuthError::WrongPassword)?, None)
             }
             Credentials::Token(token) => {
-                self.store.user_by_token(&hash_token(token)).await?.ok_or(AuthError::BadToken)?
+                let hash = hash_token(token);
+                (self.store.user_by_token(&hash).await?.ok_or(AuthError::BadToken)?, Some(hash))
             }
         };
         let now = self.now();
@@ -119,6 +120,7 @@ impl Core {
             csrf_token: random_hex(),
             created_at: now,
             expires_at: now + self.session_lifetime(),
+            token_hash,
         };
         self.store.create_session(&row).await?;
         let how = if matches!(credentials, Credentials::Token(_)) { "token" } else { "password" };

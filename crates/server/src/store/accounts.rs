@@ -41,6 +41,9 @@ pub struct SessionRow {
     pub csrf_token: String,
     pub created_at: Millis,
     pub expires_at: Millis,
+    /// The API token it was signed in with (its SHA-256, hex), if any: revoking that token
+    /// ends the session.
+    pub token_hash: Option<String>,
 }
 
 /// What deleting a user did.

@@ -141,32 +141,44 @@ impl AccountStore for SqliteStore {
     }
 
     async fn delete_token(&self, user_id: i64, id: i64) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        // Sessions signed in with the token end with it.
+        sqlx::query("DELETE FROM sessions WHERE token_hash IN (SELECT hash FROM tokens WHERE id = ? AND user_id = ?)")
+            .bind(id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         let done = sqlx::query("DELETE FROM tokens WHERE id = ? AND user_id = ?")
             .bind(id)
             .bind(user_id)
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn create_session(&self, s: &SessionRow) -> Result<()> {
         let mut tx = self.write.begin().await?;
         sqlx::query("DELETE FROM sessions WHERE expires_at <= ?").bind(s.created_at).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO sessions (hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(&s.hash)
-            .bind(s.user_id)
-            .bind(&s.csrf_token)
-            .bind(s.created_at)
-            .bind(s.expires_at)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (hash, user_id, csrf_token, created_at, expires_at, token_hash) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&s.hash)
+        .bind(s.user_id)
+        .bind(&s.csrf_token)
+        .bind(s.created_at)
+        .bind(s.expires_at)
+        .bind(&s.token_hash)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn session(&self, hash: &str) -> Result<Option<(SessionRow, UserRow)>> {
         let r = sqlx::query(
-            "SELECT s.hash, s.user_id, s.csrf_token, s.created_at, s.expires_at, u.id, u.name, u.role \
+            "SELECT s.hash, s.user_id, s.csrf_token, s.created_at, s.expires_at, s.token_hash, u.id, u.name, u.role \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ?",
         )
         .bind(hash)
@@ -179,6 +191,7 @@ impl AccountStore for SqliteStore {
                 csrf_token: r.try_get("csrf_token")?,
                 created_at: r.try_get("created_at")?,
                 expires_at: r.try_get("expires_at")?,
+                token_hash: r.try_get("token_hash")?,
             };
             Ok((session, user_from(&r)?))
         })
