@@ -11,6 +11,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Millis;
 use crate::lines::{self, Outcome};
+
+/// What a job cancelled while its call ran says it ended with (the lines say it too).
+pub const CANCELLED_DURING_THE_CALL: &str = "cancelled during the call";
 use crate::service::Core;
 use crate::settings::DiscountWindow;
 use crate::store::{AttemptRow, ClaimRule, JobFilter, JobRow};
@@ -165,7 +168,12 @@ async fn finish(core: &Arc<Core>, job: &JobRow, port: &PortView, o: Outcome, tsi
             if r.state == JobState::Deleting || (cancelled && o.status != DeviceStatus::Completed) {
                 r.state = JobState::Canceled;
                 r.finished_at = Some(now);
-                r.detail = format!("cancelled during the call ({})", o.detail);
+                // The line's own words when it had others to say (the call failed meanwhile).
+                r.detail = if o.detail == CANCELLED_DURING_THE_CALL || o.detail.is_empty() {
+                    CANCELLED_DURING_THE_CALL.to_string()
+                } else {
+                    format!("{CANCELLED_DURING_THE_CALL} ({})", o.detail)
+                };
             } else if o.status == DeviceStatus::Completed {
                 r.state = JobState::Completed;
                 r.finished_at = Some(now);

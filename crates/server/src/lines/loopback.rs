@@ -252,7 +252,7 @@ async fn call(
     let receiver_done = ends.received.as_ref().is_some_and(|c| c.result.is_ok());
     ends.keep_reception(receiver_done).await;
     if cancelled {
-        return Err((DeviceStatus::Aborting, "cancelled during the call".into()));
+        return Err((DeviceStatus::Aborting, crate::scheduler::CANCELLED_DURING_THE_CALL.into()));
     }
     if link.stalled() {
         tracing::error!(job = job.id, "the loopback call stalled: an engine kept asking for the same moment");

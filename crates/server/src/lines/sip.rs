@@ -413,7 +413,7 @@ pub async fn send(
         _ = keep_answering => unreachable!("never ends"),
         _ = cancel.cancelled() => {
             call.hangup().await;
-            return fail(out, DeviceStatus::Aborting, "cancelled during the call".into());
+            return fail(out, DeviceStatus::Aborting, crate::scheduler::CANCELLED_DURING_THE_CALL.into());
         }
     };
     call.hangup().await;
