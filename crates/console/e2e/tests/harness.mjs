@@ -3,6 +3,7 @@
 // by playwright-core, sign-in through the console's own form, a recorder of what an element
 // shows over time, and screenshots at desktop and phone widths.
 
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -172,6 +173,20 @@ export async function openConsole(browser, faxd, viewport = DESKTOP) {
   const page = watched(await context.newPage());
   await page.goto('/');
   return { context, page };
+}
+
+/** Runs `body(page, context)` in a browser context of its own, signed in through the form as
+ * `user`, then checks that the console's own scripts made no errors. The context is closed
+ * whether `body` passes or not. */
+export async function signedIn(browser, faxd, { user, password, viewport = DESKTOP }, body) {
+  const { context, page } = await openConsole(browser, faxd, viewport);
+  try {
+    await signIn(page, user, password);
+    await body(page, context);
+    assert.deepEqual(page.errors, [], 'the console\'s scripts made no errors');
+  } finally {
+    await context.close();
+  }
 }
 
 /** Signs in through the console's form with a user name and password. */
