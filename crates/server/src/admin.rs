@@ -3,39 +3,62 @@
 
 use ferrofax_api::validate;
 use ferrofax_api::{
-    EventBody, FaxStatus, InboxFax, JobType, PortPatch, PortView, Problem, ProblemType, RoutingMethodPatch,
-    RoutingMethodView, ServerSettings, SettingsPatch,
+    EventBody, FaxStatus, InboxFax, JobType, PortPatch, PortView, RoutingMethodPatch, RoutingMethodView,
+    ServerSettings, SettingsPatch,
 };
 
+use std::sync::Arc;
+
 use crate::auth::Caller;
-use crate::clock::timestamp;
-use crate::service::{ApiResult, Core, forbidden, not_found};
-use crate::store::{JobFilter, RoutingRow, SearchFields};
+use crate::clock::{Clock, timestamp};
+use crate::config::Config;
+use crate::error::{ServiceError, ServiceResult as ApiResult};
+use crate::events::EventHub;
+use crate::ports::LineRegistry;
+use crate::routing::Runtime;
+use crate::settings::SettingsCell;
+use crate::store::{JobFilter, RoutingRow, SearchFields, Store};
 
 fn admin_only(caller: &Caller, what: &str) -> ApiResult<()> {
-    if caller.admin { Ok(()) } else { Err(forbidden(&format!("only an administrator may change {what}"))) }
+    if caller.admin { Ok(()) } else { Err(ServiceError::forbidden(format!("only an administrator may change {what}"))) }
 }
 
-fn invalid(field: &str, detail: String) -> Problem {
-    Problem::new(ProblemType::InvalidValue, detail).with_field(field)
+fn invalid(field: &str, detail: String) -> ServiceError {
+    ServiceError::invalid(field, detail)
 }
 
-impl Core {
+fn not_found(what: &str) -> ServiceError {
+    ServiceError::not_found(what)
+}
+
+/// The administrative part: server settings, ports and their routing methods, the inbox.
+pub struct Admin {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) settings: Arc<SettingsCell>,
+    pub(crate) ports: Arc<LineRegistry>,
+    pub(crate) routing: Arc<Runtime>,
+    pub(crate) events: Arc<EventHub>,
+    pub(crate) config: Arc<Config>,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl Admin {
     /// Validates, persists and applies a settings change at once.
     pub async fn patch_settings(&self, caller: &Caller, patch: &SettingsPatch) -> ApiResult<ServerSettings> {
         admin_only(caller, "server settings")?;
-        let current = self.settings();
+        let _change = self.settings.change().await;
+        let current = self.settings.snapshot();
         let next = crate::settings::apply_patch(&current, patch, &self.config)?;
         self.store.save_settings(&next).await?;
-        *self.settings.write().expect("settings") = next.clone();
-        self.events.publish(self.now(), None, EventBody::Server { settings: Box::new(next.clone()) });
-        self.wake.notify_one();
+        self.settings.replace(next.clone());
+        self.events.publish(self.clock.now(), None, EventBody::Server { settings: Box::new(next.clone()) });
+        self.ports.wake_scheduler();
         Ok(next)
     }
 
     /// Ports in priority order, with CanModify for the caller.
     pub fn list_ports(&self, caller: &Caller) -> Vec<PortView> {
-        self.ports.read().expect("ports").iter().map(|p| PortView { can_modify: caller.admin, ..p.clone() }).collect()
+        self.ports.ports().iter().map(|p| PortView { can_modify: caller.admin, ..p.clone() }).collect()
     }
 
     pub fn get_port(&self, caller: &Caller, id: &str) -> ApiResult<PortView> {
@@ -45,8 +68,8 @@ impl Core {
     /// Changes a port. A new priority moves the port to that rank and renumbers the others.
     pub async fn patch_port(&self, caller: &Caller, id: &str, patch: &PortPatch) -> ApiResult<PortView> {
         admin_only(caller, "ports")?;
-        let _guard = self.port_lock.lock().await;
-        let mut ports = self.ports.read().expect("ports").clone();
+        let _guard = self.ports.change().await;
+        let mut ports = (*self.ports.ports()).clone();
         let i = ports.iter().position(|p| p.device_id == id).ok_or_else(|| not_found(&format!("port {id}")))?;
         let mut p = ports[i].clone();
         if let Some(r) = patch.rings {
@@ -81,25 +104,18 @@ impl Core {
             port.priority = k as u32 + 1;
         }
         self.store.save_ports(&ports).await?;
-        *self.ports.write().expect("ports") = ports.clone();
-        let now = self.now();
+        let now = self.clock.now();
         for port in &ports {
             self.events.publish(now, None, EventBody::Port { port: PortView { can_modify: false, ..port.clone() } });
         }
-        self.set_live(id, |l| {
-            if l.status.send || l.status.receive {
-                return;
-            }
-            let changed = ports.iter().find(|p| p.device_id == id).expect("port");
-            l.status.csid = changed.csid.clone();
-            l.status.tsid = changed.tsid.clone();
-        });
-        self.wake.notify_one();
+        // An idle line's status shows its new identities at once.
+        self.ports.replace_ports(ports);
+        self.ports.wake_scheduler();
         self.get_port(caller, id)
     }
 
     pub fn port_status(&self, id: &str) -> ApiResult<FaxStatus> {
-        self.live_status(id).ok_or_else(|| not_found(&format!("port {id}")))
+        self.ports.live_status(id).ok_or_else(|| not_found(&format!("port {id}")))
     }
 
     pub async fn routing_methods(&self, caller: &Caller, id: &str) -> ApiResult<Vec<RoutingMethodView>> {
@@ -154,9 +170,17 @@ impl Core {
                 let field = format!("{}.routing_data", m.function_name);
                 let route = crate::routing::data::parse(m.function_name, &row.routing_data)
                     .map_err(|e| invalid(&field, format!("{}: {e}", m.function_name)))?;
-                if let crate::routing::data::Route::Folder(folder) = route {
-                    std::fs::create_dir_all(&folder)
-                        .map_err(|e| invalid(&field, format!("folder {} cannot be used: {e}", folder.display())))?;
+                match route {
+                    crate::routing::data::Route::Folder(folder) => std::fs::create_dir_all(&folder)
+                        .map_err(|e| invalid(&field, format!("folder {} cannot be used: {e}", folder.display())))?,
+                    // E-mail goes through the SMTP profile that ServerMapiProfile names: without
+                    // one it could only fail, so it is not enabled.
+                    crate::routing::data::Route::Email { .. } if row.enable => {
+                        self.routing.smtp_profile().map_err(|why| {
+                            invalid(&format!("{}.enable", m.function_name), format!("email cannot be enabled: {why}"))
+                        })?;
+                    }
+                    _ => {}
                 }
             }
             rows.push(row);
@@ -175,7 +199,7 @@ impl Core {
             types: vec![JobType::Receive, JobType::Routing, JobType::FailReceive],
             before,
             limit: limit.clamp(1, 1000),
-            search: crate::service::search(search, SearchFields::Inbox)?,
+            search: crate::queue::search(search, SearchFields::Inbox)?,
             ..Default::default()
         };
         Ok(self

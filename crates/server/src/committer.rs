@@ -8,7 +8,18 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::store::{Created, NewSubmission, Store};
 
-type Reply = oneshot::Sender<Result<Created, String>>;
+type Reply = oneshot::Sender<Result<Created, CommitError>>;
+
+/// Why a submission was not recorded.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CommitError {
+    /// The store failed the batch it was in (the store's own words; the same for every
+    /// submission of the batch).
+    #[error("the database did not record it: {0}")]
+    Store(String),
+    #[error("the committer has stopped")]
+    Stopped,
+}
 
 /// Hands submissions to the committing task.
 #[derive(Clone)]
@@ -34,9 +45,9 @@ impl Committer {
                         }
                     }
                     Err(e) => {
-                        let msg = e.to_string();
+                        let failure = CommitError::Store(e.to_string());
                         for reply in replies {
-                            let _ = reply.send(Err(msg.clone()));
+                            let _ = reply.send(Err(failure.clone()));
                         }
                     }
                 }
@@ -46,9 +57,9 @@ impl Committer {
     }
 
     /// Records one submission durably (with others waiting at the same time).
-    pub async fn commit(&self, sub: NewSubmission) -> Result<Created, String> {
+    pub async fn commit(&self, sub: NewSubmission) -> Result<Created, CommitError> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send((sub, reply)).await.map_err(|_| "the committer has stopped".to_string())?;
-        rx.await.map_err(|_| "the committer has stopped".to_string())?
+        self.tx.send((sub, reply)).await.map_err(|_| CommitError::Stopped)?;
+        rx.await.map_err(|_| CommitError::Stopped)?
     }
 }

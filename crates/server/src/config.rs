@@ -4,6 +4,8 @@
 //! directory, uses the UTC time zone, and has the loopback pair `loop1` (send and receive)
 //! and `loop2` (receive): a fax sent on loop1 to any number is answered by loop2.
 
+pub mod routing;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -31,7 +33,7 @@ pub struct Config {
     /// SMTP profiles by name, for ServerMapiProfile.
     pub smtp_profiles: BTreeMap<String, SmtpProfile>,
     /// Routing of received faxes and delivery reports: templates, webhooks, printing.
-    pub routing: crate::routing::config::RoutingConfig,
+    pub routing: crate::config::routing::RoutingConfig,
     /// The program run as `<program> convert-worker` to convert untrusted documents in their
     /// own process (set by faxd to itself). None: converted inside the server.
     #[serde(skip)]
@@ -217,7 +219,24 @@ struct RawLine {
 }
 
 /// A sip line's keys read into its settings.
-fn sip_line(raw: &RawLine) -> Result<SipLine, String> {
+/// A key of a sip line that cannot be used; the message names it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct LineSettingError(String);
+
+impl From<&str> for LineSettingError {
+    fn from(s: &str) -> Self {
+        LineSettingError(s.into())
+    }
+}
+
+impl From<String> for LineSettingError {
+    fn from(s: String) -> Self {
+        LineSettingError(s)
+    }
+}
+
+fn sip_line(raw: &RawLine) -> Result<SipLine, LineSettingError> {
     let listen = raw.listen.as_deref().ok_or("a sip line needs `listen` (ip:port)")?;
     let mut line = SipLine::new(listen.parse().map_err(|e| format!("`listen`: {e}"))?);
     line.peer = raw.peer.clone();
@@ -235,12 +254,12 @@ fn sip_line(raw: &RawLine) -> Result<SipLine, String> {
         "udp" => SipTransport::Udp,
         "tcp" => SipTransport::Tcp,
         "both" | "udp+tcp" => SipTransport::Both,
-        other => return Err(format!("`transport` is udp, tcp or both, not `{other}`")),
+        other => return Err(format!("`transport` is udp, tcp or both, not `{other}`").into()),
     };
     line.t38_offer = match raw.t38_offer.as_deref().unwrap_or("initial") {
         "initial" => T38Offer::Initial,
         "reinvite" => T38Offer::Reinvite,
-        other => return Err(format!("`t38_offer` is initial or reinvite, not `{other}`")),
+        other => return Err(format!("`t38_offer` is initial or reinvite, not `{other}`").into()),
     };
     if let Some(s) = raw.t38_request_seconds {
         line.t38_request_seconds = (s >= 0.0).then_some(s);

@@ -59,16 +59,21 @@ pub fn fields(
     out
 }
 
+/// A cover page template that cannot be filled or drawn; the message says why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct CoverpageError(pub String);
+
 /// Fills a template (SVG values XML-escaped); an unknown placeholder is an error naming it.
-pub fn fill(template: &str, fields: &[(String, String)]) -> Result<String, String> {
+pub fn fill(template: &str, fields: &[(String, String)]) -> Result<String, CoverpageError> {
     ferrofax_render::fill_template(template, fields, ferrofax_render::is_svg(template))
-        .map_err(|e| format!("cover page: {e}"))
+        .map_err(|e| CoverpageError(format!("cover page: {e}")))
 }
 
 /// Renders a filled template (SVG or text) as one fine-resolution A4 fax page.
-pub fn render(filled: &str) -> Result<CodedPage, String> {
-    let page =
-        ferrofax_render::render_cover(filled, &ferrofax_render::PageSetup::default()).map_err(|e| e.to_string())?;
+pub fn render(filled: &str) -> Result<CodedPage, CoverpageError> {
+    let page = ferrofax_render::render_cover(filled, &ferrofax_render::PageSetup::default())
+        .map_err(|e| CoverpageError(e.to_string()))?;
     Ok(CodedPage::encode_mmr(&page, Resolution::Fine))
 }
 
@@ -84,7 +89,7 @@ mod tests {
         let f = fields(&r, &d, 2, &now);
         let text = fill("To {recipient_name} ({fax_number}) from { sender_name }, {page_count} pages, {date}, discount {discount_send} {{x}}", &f).unwrap();
         assert_eq!(text, "To Ann (100) from Bob, 3 pages, 2026-11-24, discount yes {x}");
-        assert!(fill("{colour}", &f).unwrap_err().contains("`{colour}`"));
+        assert!(fill("{colour}", &f).unwrap_err().0.contains("`{colour}`"));
         for (name, t) in ferrofax_render::BUILTIN_TEMPLATES {
             assert!(render(&fill(t, &f).unwrap()).is_ok(), "{name}");
         }

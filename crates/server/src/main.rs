@@ -90,6 +90,9 @@ fn main() -> anyhow::Result<()> {
     })
 }
 
+/// How long a stop waits for requests in flight.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 async fn serve(config: Config, data_dir: PathBuf) -> anyhow::Result<()> {
     let listen = config.listen;
     let core = startup::start(config, data_dir.clone(), Arc::new(SystemClock)).await?;
@@ -101,20 +104,27 @@ async fn serve(config: Config, data_dir: PathBuf) -> anyhow::Result<()> {
     let shutdown = core.shutdown.clone();
     let stopping = core.clone();
     let app = ferrofax_server::http::router(core);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            tracing::info!("stopping");
-            shutdown.cancel();
-        })
-        .await?;
+    let stopped = shutdown.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        tracing::info!("stopping");
+        shutdown.cancel();
+    });
+    // Requests in flight get a few seconds to finish; a client that holds its connection
+    // open longer does not keep faxd running.
+    tokio::select! {
+        r = server => r?,
+        _ = async { stopped.cancelled().await; tokio::time::sleep(STOP_GRACE).await } => {
+            tracing::warn!("connections still open after {} s; stopping anyway", STOP_GRACE.as_secs());
+        }
+    }
     // SIP lines unregister from their registrars.
-    ferrofax_server::lines::sip::stop(&stopping).await;
+    stopping.stop().await;
     Ok(())
 }
 

@@ -2,14 +2,39 @@
 //! scaled), a page as it goes on the line (branded), and a whole document as one multi-page
 //! TIFF Class F or PDF.
 
-use ferrofax_api::{DocumentFormat, FaxDocFields, JobType, Problem, ProblemType, validate};
+use std::sync::Arc;
+
+use ferrofax_api::{DocumentFormat, FaxDocFields, JobType, validate};
 use ferrofax_image::{CodedPage, FaxMetadata, write_tiff};
 use ferrofax_render::BrandingLine;
 
 use crate::auth::Caller;
 use crate::clock::Millis;
-use crate::service::{ApiResult, Core, internal, not_found};
-use crate::store::JobRow;
+use crate::documents::DocStore;
+use crate::error::{ServiceError, ServiceResult};
+use crate::queue::Jobs;
+use crate::settings::SettingsCell;
+use crate::store::{JobRow, Store};
+
+type ApiResult<T> = ServiceResult<T>;
+
+fn not_found(what: &str) -> ServiceError {
+    ServiceError::not_found(what)
+}
+
+/// A stored page file that could not be read or decoded.
+fn unreadable(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> ServiceError {
+    ServiceError::internal("a stored page could not be read", e)
+}
+
+/// The pages part: reads the stored pages of jobs and received faxes.
+pub struct Pages {
+    store: Arc<dyn Store>,
+    docs: DocStore,
+    settings: Arc<SettingsCell>,
+    time_zone: jiff::tz::TimeZone,
+    jobs: Arc<Jobs>,
+}
 
 /// A whole document as a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,14 +43,24 @@ pub struct DocumentFile {
     pub format: DocumentFormat,
 }
 
-impl Core {
+impl Pages {
+    pub fn new(
+        store: Arc<dyn Store>,
+        docs: DocStore,
+        settings: Arc<SettingsCell>,
+        time_zone: jiff::tz::TimeZone,
+        jobs: Arc<Jobs>,
+    ) -> Pages {
+        Pages { store, docs, settings, time_zone, jobs }
+    }
+
     /// The single-page TIFF of page `n` (1-based) of a job's document.
     pub async fn page(&self, caller: &Caller, id: i64, n: u32) -> ApiResult<Vec<u8>> {
-        let row = self.job_for(caller, id).await?;
+        let row = self.jobs.job_for(caller, id).await?;
         check_page_number(&row, n)?;
         let (dir, k) = self.page_location(&row, n).await?;
         let docs = self.docs.clone();
-        tokio::task::spawn_blocking(move || docs.page_file(&dir, k)).await.map_err(internal)?.map_err(internal)
+        tokio::task::spawn_blocking(move || docs.page_file(&dir, k)).await?.map_err(unreadable)
     }
 
     /// Page `n` (1-based) of a job as a PNG picture with square pixels: the page itself in
@@ -34,14 +69,13 @@ impl Core {
     pub async fn page_png(&self, caller: &Caller, id: i64, n: u32, width: Option<u32>) -> ApiResult<Vec<u8>> {
         if let Some(w) = width {
             let (lo, hi) = ferrofax_api::document::PAGE_PNG_WIDTHS.into_inner();
-            validate::range("width", w as i64, lo as i64, hi as i64)
-                .map_err(|e| Problem::new(ProblemType::InvalidValue, e).with_field("width"))?;
+            validate::range("width", w as i64, lo as i64, hi as i64).map_err(|e| ServiceError::invalid("width", e))?;
         }
-        let row = self.job_for(caller, id).await?;
+        let row = self.jobs.job_for(caller, id).await?;
         check_page_number(&row, n)?;
         let page = self.job_page(&row, n).await?;
         tokio::task::spawn_blocking(move || {
-            let bitmap = page.decode(n).map_err(internal)?;
+            let bitmap = page.decode(n).map_err(unreadable)?;
             Ok(match width {
                 Some(w) if w != bitmap.width() => {
                     ferrofax_render::preview::thumbnail_png(&bitmap, page.resolution, w).png
@@ -49,8 +83,7 @@ impl Core {
                 _ => ferrofax_render::preview::page_png(&bitmap, page.resolution),
             })
         })
-        .await
-        .map_err(internal)?
+        .await?
     }
 
     /// Where page `n` (1-based) of what a job sends is kept: the cover page comes first.
@@ -91,24 +124,34 @@ impl Core {
     /// is on (`started` is when the call began, `tsid` the identity sent).
     pub async fn page_to_send(&self, row: &JobRow, n: u32, tsid: &str, started: Millis) -> ApiResult<CodedPage> {
         let page = self.job_page(row, n).await?;
-        if !self.settings().branding {
+        if !self.settings.snapshot().branding {
             return Ok(page);
         }
         let line = self.branding_line(&row.fields, tsid, &row.fax_number, started, n, row.page_count);
         tokio::task::spawn_blocking(move || {
-            let bitmap = page.decode(n).map_err(internal)?;
+            let bitmap = page.decode(n).map_err(unreadable)?;
             let branded = ferrofax_render::brand(&bitmap, page.resolution, &line);
             Ok(CodedPage::encode_mmr(&branded, page.resolution))
         })
-        .await
-        .map_err(internal)?
+        .await?
     }
 
     /// Page `n` (1-based) of what a job sends, as coded data.
+    /// The size of a job's stored pages in bytes (the cover page's included); 0 if unknown.
+    pub async fn document_size(&self, row: &JobRow) -> u64 {
+        let mut size = 0;
+        for id in row.cover_document_id.into_iter().chain([row.document_id]) {
+            if let Ok(Some(doc)) = self.store.document(id).await {
+                size += doc.size_bytes;
+            }
+        }
+        size
+    }
+
     pub async fn job_page(&self, row: &JobRow, n: u32) -> ApiResult<CodedPage> {
         let (dir, k) = self.page_location(row, n).await?;
         let docs = self.docs.clone();
-        tokio::task::spawn_blocking(move || docs.page(&dir, k)).await.map_err(internal)?.map_err(internal)
+        tokio::task::spawn_blocking(move || docs.page(&dir, k)).await?.map_err(unreadable)
     }
 
     /// Every page of a job as stored: a sent job's cover page and then its document (without
@@ -126,15 +169,14 @@ impl Core {
                 .flat_map(|(dir, count)| (1..=*count).map(|k| docs.page(dir, k)))
                 .collect::<std::io::Result<Vec<_>>>()
         })
-        .await
-        .map_err(internal)?
-        .map_err(internal)
+        .await?
+        .map_err(unreadable)
     }
 
     /// A job's whole document (see [`Core::stored_pages`]) as one file with the fax's
     /// metadata, for a caller who may see the job.
     pub async fn job_document(&self, caller: &Caller, id: i64, format: DocumentFormat) -> ApiResult<DocumentFile> {
-        let row = self.job_for(caller, id).await?;
+        let row = self.jobs.job_for(caller, id).await?;
         let meta = if row.job_type == JobType::Send {
             // The identity the last call sent, else the one asked for.
             let attempts = self.store.attempts(id).await?;
@@ -171,26 +213,26 @@ impl Core {
         let doc = self.store.document(row.document_id).await?.ok_or_else(|| not_found("the fax's document"))?;
         let meta = crate::archive::received_metadata(&row);
         let docs = self.docs.clone();
-        tokio::task::spawn_blocking(move || docs.merged(&doc.dir, doc.page_count, &meta))
-            .await
-            .map_err(internal)?
-            .map_err(internal)
+        tokio::task::spawn_blocking(move || docs.merged(&doc.dir, doc.page_count, &meta)).await?.map_err(unreadable)
     }
 
     async fn document_file(&self, row: &JobRow, meta: FaxMetadata, format: DocumentFormat) -> ApiResult<DocumentFile> {
         let pages = self.stored_pages(row).await?;
         if pages.is_empty() {
-            return Err(Problem::new(ProblemType::NotFound, format!("job {} has no pages", row.id)));
+            return Err(ServiceError::refused(
+                ferrofax_api::ProblemType::NotFound,
+                format!("job {} has no pages", row.id),
+            ));
         }
         tokio::task::spawn_blocking(move || {
             let bytes = match format {
                 DocumentFormat::Tiff => write_tiff(&pages, &meta),
-                DocumentFormat::Pdf => ferrofax_route::pdf::fax_pdf(&pages, &meta.description).map_err(internal)?,
+                DocumentFormat::Pdf => ferrofax_route::pdf::fax_pdf(&pages, &meta.description)
+                    .map_err(|e| ServiceError::internal("the PDF could not be made", e))?,
             };
             Ok(DocumentFile { bytes, format })
         })
-        .await
-        .map_err(internal)?
+        .await?
     }
 }
 

@@ -12,19 +12,19 @@ use ferrofax_api::{JobState, JobType};
 use ferrofax_route::{RouteError, SentFax};
 
 use crate::clock::timestamp;
-use crate::service::Core;
+use crate::routing::{MethodFailure, Runtime};
 use crate::store::JobRow;
 
 /// Delays before the second and third try.
 const RETRY_DELAYS: [Duration; 2] = [Duration::from_secs(10), Duration::from_secs(60)];
 
 /// Called with a job's row after each attempt; sends the report when the job has ended.
-pub fn job_ended(core: &Arc<Core>, row: &JobRow) {
+pub fn job_ended(core: &Arc<Runtime>, row: &JobRow) {
     let ended = matches!(row.state, JobState::Completed | JobState::Failed | JobState::RetriesExceeded);
     if row.job_type != JobType::Send || !ended || row.fields.email_address.trim().is_empty() {
         return;
     }
-    if core.settings().server_mapi_profile.is_empty() {
+    if core.parts().settings.snapshot().server_mapi_profile.is_empty() {
         tracing::debug!(job = row.id, "no delivery report: ServerMapiProfile names no SMTP profile");
         return;
     }
@@ -39,13 +39,13 @@ pub fn job_ended(core: &Arc<Core>, row: &JobRow) {
     });
 }
 
-async fn send(core: &Arc<Core>, row: &JobRow) -> Result<String, String> {
-    let profile = crate::routing::smtp_profile(core)?;
-    let to = ferrofax_route::mail::parse_recipients(&row.fields.email_address).map_err(|e| e.to_string())?;
-    let first_page = match core.job_page(row, 1).await {
+async fn send(core: &Arc<Runtime>, row: &JobRow) -> Result<String, MethodFailure> {
+    let profile = core.smtp_profile()?;
+    let to = ferrofax_route::mail::parse_recipients(&row.fields.email_address)?;
+    let first_page = match core.parts().pages.job_page(row, 1).await {
         Ok(p) => Some(p),
-        Err(p) => {
-            tracing::warn!(job = row.id, "delivery report without its first page: {}", p.detail);
+        Err(e) => {
+            tracing::warn!(job = row.id, "delivery report without its first page: {}", e.chain());
             None
         }
     };
@@ -62,15 +62,13 @@ async fn send(core: &Arc<Core>, row: &JobRow) -> Result<String, String> {
         csid: row.remote_ident.clone(),
         submitted_at: timestamp(row.submitted_at),
         finished_at: timestamp(row.finished_at.unwrap_or(row.submitted_at)),
-        time_zone: core.time_zone.clone(),
+        time_zone: core.parts().time_zone.clone(),
     };
-    let (p, templates) = (profile.clone(), core.config.routing.mail.clone());
+    let (p, templates) = (profile.clone(), core.parts().config.routing.mail.clone());
     let message = tokio::task::spawn_blocking(move || {
         ferrofax_route::report::report_message(&p, &to, &templates, &fax, first_page.as_ref())
     })
-    .await
-    .map_err(|e| e.to_string())?
-    .map_err(|e| e.to_string())?;
+    .await??;
     let mut tries = 0;
     loop {
         match profile.send(message.clone()).await {
@@ -80,7 +78,7 @@ async fn send(core: &Arc<Core>, row: &JobRow) -> Result<String, String> {
                 tokio::time::sleep(RETRY_DELAYS[tries]).await;
                 tries += 1;
             }
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
     }
 }

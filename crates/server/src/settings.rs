@@ -3,11 +3,41 @@
 use std::path::Path;
 
 use ferrofax_api::validate::range;
-use ferrofax_api::{Problem, ProblemType, ServerSettings, SettingsPatch};
+use ferrofax_api::{ServerSettings, SettingsPatch};
 use jiff::tz::TimeZone;
 
 use crate::clock::Millis;
 use crate::config::Config;
+use crate::error::ServiceError;
+
+/// The server settings in force: a snapshot swapped whole on every change, so that a reader
+/// takes an `Arc` (no copy of the settings, no lock held across its work) and sees one
+/// consistent set; changes are serialised so that two patches never undo each other.
+pub struct SettingsCell {
+    current: std::sync::RwLock<std::sync::Arc<ServerSettings>>,
+    changes: tokio::sync::Mutex<()>,
+}
+
+impl SettingsCell {
+    pub fn new(s: ServerSettings) -> SettingsCell {
+        SettingsCell { current: std::sync::RwLock::new(std::sync::Arc::new(s)), changes: tokio::sync::Mutex::new(()) }
+    }
+
+    /// The settings now.
+    pub fn snapshot(&self) -> std::sync::Arc<ServerSettings> {
+        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Holds other changes off while one is checked, saved and put in force.
+    pub async fn change(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.changes.lock().await
+    }
+
+    /// Puts new settings in force (under [`SettingsCell::change`]).
+    pub fn replace(&self, s: ServerSettings) {
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = std::sync::Arc::new(s);
+    }
+}
 
 /// Settings on first start. The discount window is 20:00–07:00, as the original shipped.
 pub fn defaults(data_dir: &Path) -> ServerSettings {
@@ -29,14 +59,18 @@ pub fn defaults(data_dir: &Path) -> ServerSettings {
     }
 }
 
-fn invalid(field: &str, detail: String) -> Problem {
-    Problem::new(ProblemType::InvalidValue, detail).with_field(field)
+fn invalid(field: &str, detail: String) -> ServiceError {
+    ServiceError::invalid(field, detail)
 }
 
 /// Applies a patch to the settings, checking every value; nothing changes on error.
-pub fn apply_patch(current: &ServerSettings, p: &SettingsPatch, config: &Config) -> Result<ServerSettings, Problem> {
+pub fn apply_patch(
+    current: &ServerSettings,
+    p: &SettingsPatch,
+    config: &Config,
+) -> Result<ServerSettings, ServiceError> {
     let mut s = current.clone();
-    let int = |field: &str, v: i64, min: i64, max: i64| -> Result<i64, Problem> {
+    let int = |field: &str, v: i64, min: i64, max: i64| -> Result<i64, ServiceError> {
         range(field, v, min, max).map_err(|e| invalid(field, e))?;
         Ok(v)
     };
@@ -97,7 +131,7 @@ pub fn apply_patch(current: &ServerSettings, p: &SettingsPatch, config: &Config)
 }
 
 /// The archive directory must be absolute, creatable and writable.
-fn check_archive_dir(dir: &str) -> Result<(), Problem> {
+fn check_archive_dir(dir: &str) -> Result<(), ServiceError> {
     let path = Path::new(dir);
     if dir.is_empty() || !path.is_absolute() {
         return Err(invalid("archive_directory", format!("archive_directory `{dir}` must be an absolute path")));
@@ -134,6 +168,11 @@ impl DiscountWindow {
         let z = ts.to_zoned_datetime(self.tz.clone());
         let secs = z.second() as i64 * 1000 + z.subsec_nanosecond() as i64 / 1_000_000;
         (z.hour() as i64 * 60 + z.minute() as i64, secs)
+    }
+
+    /// The window's opening time, `HH:MM`.
+    pub fn describe_start(&self) -> String {
+        format!("{:02}:{:02}", self.start / 60, self.start % 60)
     }
 
     /// Whether `at` lies in the window.
@@ -192,25 +231,25 @@ mod tests {
         let c = Config::default();
         let s = defaults(Path::new("/tmp"));
         let e = apply_patch(&s, &SettingsPatch { retries: Some(-1), ..Default::default() }, &c).unwrap_err();
-        assert_eq!(e.field.as_deref(), Some("retries"));
+        assert!(matches!(&e, ServiceError::Refused { field: Some(f), .. } if f == "retries"), "{e:?}");
         let e = apply_patch(&s, &SettingsPatch { discount_rate_end_minute: Some(60), ..Default::default() }, &c)
             .unwrap_err();
-        assert!(e.detail.contains("between 0 and 59"));
+        assert!(e.to_string().contains("between 0 and 59"));
         let e =
             apply_patch(&s, &SettingsPatch { server_mapi_profile: Some("office".into()), ..Default::default() }, &c)
                 .unwrap_err();
-        assert!(e.detail.contains("office"));
+        assert!(e.to_string().contains("office"));
         let e = apply_patch(
             &s,
             &SettingsPatch { archive_directory: Some("relative/dir".into()), ..Default::default() },
             &c,
         )
         .unwrap_err();
-        assert!(e.detail.contains("absolute"));
+        assert!(e.to_string().contains("absolute"));
         let e =
             apply_patch(&s, &SettingsPatch { archive_directory: Some("/proc/nope".into()), ..Default::default() }, &c)
                 .unwrap_err();
-        assert!(e.detail.contains("cannot be used"));
+        assert!(e.to_string().contains("cannot be used"));
         let ok = apply_patch(&s, &SettingsPatch { retries: Some(0), branding: Some(false), ..Default::default() }, &c)
             .unwrap();
         assert_eq!((ok.retries, ok.branding), (0, false));

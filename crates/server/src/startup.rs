@@ -2,27 +2,37 @@
 //! recovery of jobs that were on a line when faxd stopped, orphaned files, the admin token,
 //! the event hub and the scheduler.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 
 use anyhow::Context;
 use ferrofax_api::{JobState, JobType, PortView};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::Clock;
+use crate::admin::Admin;
+use crate::auth::Accounts;
+use crate::clock::{Clock, Millis};
 use crate::config::{Config, DriverConfig};
 use crate::documents::DocStore;
 use crate::events::EventHub;
-use crate::service::{Core, Live, idle_status};
+use crate::lines::{LineContext, Receptions};
+use crate::pages::Pages;
+use crate::ports::LineRegistry;
+use crate::queue::Jobs;
+use crate::scheduler::Scheduler;
+use crate::service::Core;
+use crate::settings::SettingsCell;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{JobFilter, Store};
+use crate::submit::Submissions;
 
-/// Opens everything and starts the scheduler.
+/// Opens everything and starts the lines and the scheduler.
 pub async fn start(config: Config, data_dir: PathBuf, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<Core>> {
     config.validate()?;
     create_private_dir(&data_dir)?;
+    let dir_lock = lock_data_dir(&data_dir)?;
+    let config = Arc::new(config);
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&data_dir.join("faxd.sqlite"))
             .await
@@ -41,12 +51,6 @@ pub async fn start(config: Config, data_dir: PathBuf, clock: Arc<dyn Clock>) -> 
         }
     };
     let ports = sync_ports(store.as_ref(), &config).await?;
-    let live = ports
-        .iter()
-        .map(|p| {
-            (p.device_id.clone(), Live { busy: false, status: idle_status(&p.device_id, &p.name, &p.csid, &p.tsid) })
-        })
-        .collect::<HashMap<_, _>>();
 
     let orphans = docs.remove_orphans(&store.document_dirs().await?).context("cleaning the documents folder")?;
     if orphans > 0 {
@@ -59,30 +63,112 @@ pub async fn start(config: Config, data_dir: PathBuf, clock: Arc<dyn Clock>) -> 
     let events = EventHub::new(store.clone(), store.last_event_id().await?, config.queue.event_buffer);
     let time_zone = jiff::tz::TimeZone::get(&config.time_zone)?;
     let committer = crate::committer::Committer::start(store.clone());
-    let routing = crate::routing::Runtime::new(&data_dir)?;
-    let core = Arc::new(Core {
+    let wake = Arc::new(Notify::new());
+    let settings = Arc::new(SettingsCell::new(settings));
+    let ports = Arc::new(LineRegistry::new(ports, events.clone(), clock.clone(), wake.clone()));
+    let lease_ms = config.queue.lease_seconds as Millis * 1000;
+    let jobs = Arc::new(Jobs::new(
+        store.clone(),
+        docs.clone(),
+        events.clone(),
+        clock.clone(),
+        settings.clone(),
+        ports.clone(),
+        time_zone.clone(),
+        lease_ms,
+    ));
+    let pages = Arc::new(Pages::new(store.clone(), docs.clone(), settings.clone(), time_zone.clone(), jobs.clone()));
+    let routing = Arc::new(crate::routing::Runtime::new(
+        &data_dir,
+        crate::routing::Parts {
+            store: store.clone(),
+            jobs: jobs.clone(),
+            ports: ports.clone(),
+            pages: pages.clone(),
+            settings: settings.clone(),
+            config: config.clone(),
+            clock: clock.clone(),
+            time_zone: time_zone.clone(),
+        },
+    )?);
+    let lines = Arc::new(LineContext {
+        ports: ports.clone(),
+        jobs: jobs.clone(),
+        pages: pages.clone(),
+        receptions: Receptions::new(
+            store.clone(),
+            docs.clone(),
+            committer.clone(),
+            jobs.clone(),
+            routing.clone(),
+            clock.clone(),
+        ),
+        clock: clock.clone(),
+    });
+    let drivers = Arc::new(crate::lines::drivers(&config));
+    for driver in drivers.values() {
+        driver.start(&lines).await?;
+    }
+    let submissions = Arc::new(Submissions {
+        store: store.clone(),
+        docs: docs.clone(),
         committer,
-        store,
-        clock,
+        config: config.clone(),
+        settings: settings.clone(),
+        jobs: jobs.clone(),
+        pages: pages.clone(),
+        ports: ports.clone(),
+        clock: clock.clone(),
+        time_zone: time_zone.clone(),
+        coverpages: data_dir.join("coverpages"),
+    });
+    let admin = Arc::new(Admin {
+        store: store.clone(),
+        settings: settings.clone(),
+        ports: ports.clone(),
+        routing: routing.clone(),
+        events: events.clone(),
+        config: config.clone(),
+        clock: clock.clone(),
+    });
+    let accounts = Arc::new(Accounts::new(store.clone(), clock.clone(), config.http.session_hours));
+    let shutdown = CancellationToken::new();
+    let scheduler = Arc::new(Scheduler {
+        store: store.clone(),
+        jobs: jobs.clone(),
+        ports: ports.clone(),
+        pages: pages.clone(),
+        settings: settings.clone(),
+        routing: routing.clone(),
+        lines,
+        drivers: drivers.clone(),
+        clock: clock.clone(),
+        time_zone,
+        lease_ms,
+        wake: wake.clone(),
+        shutdown: shutdown.clone(),
+    });
+    let core = Arc::new(Core {
         config,
         data_dir,
-        docs,
+        clock,
+        store,
         events,
-        settings: RwLock::new(settings),
-        time_zone,
-        ports: RwLock::new(ports),
-        live: Mutex::new(live),
-        on_line: Mutex::new(HashMap::new()),
-        wake: Notify::new(),
-        port_lock: tokio::sync::Mutex::new(()),
-        shutdown: CancellationToken::new(),
-        accounts: crate::auth::Accounts::new(),
-        sip_agents: Mutex::new(HashMap::new()),
+        settings,
+        ports,
+        jobs,
+        pages,
+        submissions,
+        admin,
         routing,
+        accounts,
+        drivers,
+        wake,
+        shutdown,
+        dir_lock,
     });
-    crate::lines::sip::start(&core).await?;
     recover(&core).await?;
-    tokio::spawn(crate::scheduler::run(core.clone()));
+    tokio::spawn(scheduler.run());
     Ok(core)
 }
 
@@ -96,6 +182,43 @@ fn install_default_coverpage(dir: &std::path::Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Takes the data directory for this process: a second faxd on the same directory would drive
+/// the same lines and rewrite `faxd.url`, so it is refused, naming the one that holds it. The
+/// lock is the kernel's (flock on `faxd.lock`): it goes with the process, even on `kill -9`.
+fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    use std::io::{Read, Seek, Write};
+    let path = dir.join("faxd.lock");
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim();
+            let who = if holder.is_empty() { String::new() } else { format!(" ({holder})") };
+            anyhow::bail!(
+                "the data directory {} is in use by another faxd{who}; stop it first or give this one \
+                 another --data-dir",
+                dir.display()
+            );
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("locking {}", path.display()));
+        }
+    }
+    file.set_len(0)?;
+    file.rewind()?;
+    writeln!(file, "process {}", std::process::id())?;
+    file.sync_all()?;
+    Ok(file)
 }
 
 fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
@@ -180,21 +303,7 @@ async fn recover(core: &Arc<Core>) -> anyhow::Result<()> {
                 tsid: String::new(),
             };
             // The requeue and the interrupted attempt's end are one transaction.
-            core.end_attempt(row.id, &attempt, |r| {
-                if r.state == JobState::Deleting {
-                    r.state = JobState::Canceled;
-                    r.finished_at = Some(now);
-                    r.detail = "cancelled (faxd stopped during the call)".into();
-                } else {
-                    r.state = if r.attempts <= 1 { JobState::Pending } else { JobState::Retrying };
-                    r.attempts = r.attempts.saturating_sub(1);
-                    r.next_attempt_at = Some(now);
-                    r.detail = format!("faxd stopped during the call; resuming from page {}", r.pages_confirmed + 1);
-                }
-                r.current_page = 0;
-                r.lease_until = None;
-            })
-            .await?;
+            core.jobs.end_attempt(row.id, &attempt, |r| crate::lifecycle::recovered(r, now)).await?;
             tracing::info!(job = row.id, "recovered a job interrupted by a stop");
         }
     }
@@ -207,8 +316,7 @@ async fn recover(core: &Arc<Core>) -> anyhow::Result<()> {
     };
     for row in core.store.jobs(&unrouted).await? {
         tracing::info!(job = row.id, "routing a received fax that a stop left unrouted");
-        let core = core.clone();
-        tokio::spawn(async move { crate::lines::receive::route(&core, row.id).await });
+        core.routing.spawn_route(row.id);
     }
     Ok(())
 }

@@ -1,20 +1,52 @@
 //! Submitting faxes and acting on jobs: `POST /v1/jobs` (with Idempotency-Key), the job
 //! commands and the job list. The checks and the conversion of an upload are shared with
-//! `POST /v1/previews` (see [`crate::preview`]), so that both answer the same problems.
+//! `POST /v1/previews`, so that both answer the same problems. A preview goes through the same
+//! checks and conversion, fills the cover page for the first recipient and draws the first
+//! [`MAX_PREVIEW_PAGES`] pages as they will be sent (branded when Branding is on) as thumbnails
+//! [`PREVIEW_WIDTH`] pixels wide; nothing is stored.
 
 use ferrofax_api::validate;
-use ferrofax_api::{
-    DeviceStatus, FaxDocFields, JobCommand, JobList, JobType, JobView, Problem, ProblemType, Recipient, SubmitRequest,
-    SubmitResponse,
-};
+use ferrofax_api::{FaxDocFields, JobType, ProblemType, Recipient, SubmitRequest, SubmitResponse};
 use ferrofax_image::{CodedPage, FaxMetadata};
 use sha2::{Digest, Sha256};
 
+use base64::Engine;
+use ferrofax_api::document::{MAX_PREVIEW_PAGES, PREVIEW_WIDTH};
+use ferrofax_api::{PreviewPage, PreviewResponse};
+use ferrofax_render::BrandingLine;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use std::sync::Arc;
+
 use crate::auth::Caller;
+use crate::clock::Clock;
+use crate::committer::Committer;
+use crate::config::Config;
 use crate::conversion::{IngestError, ingest};
-use crate::jobs::{self, Effect};
-use crate::service::{ApiResult, Core, internal, not_found};
-use crate::store::{Created, DocumentRow, IdempotencyKey, JobFilter, JobRow, NewSubmission};
+use crate::documents::DocStore;
+use crate::error::{ServiceError, ServiceResult as ApiResult};
+use crate::pages::Pages;
+use crate::ports::LineRegistry;
+use crate::queue::Jobs;
+use crate::settings::SettingsCell;
+use crate::store::{Created, DocumentRow, IdempotencyKey, JobRow, NewSubmission, Store};
+
+/// The submissions part: checks, converts and records new faxes, and previews them.
+pub struct Submissions {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) docs: DocStore,
+    pub(crate) committer: Committer,
+    pub(crate) config: Arc<Config>,
+    pub(crate) settings: Arc<SettingsCell>,
+    pub(crate) jobs: Arc<Jobs>,
+    pub(crate) pages: Arc<Pages>,
+    pub(crate) ports: Arc<LineRegistry>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) time_zone: jiff::tz::TimeZone,
+    /// Where the common cover pages are (`coverpages/` of the data directory).
+    pub(crate) coverpages: PathBuf,
+}
 
 /// An upload as the HTTP layer received it.
 pub struct Upload {
@@ -26,8 +58,8 @@ pub struct Upload {
     pub idempotency_key: Option<String>,
 }
 
-fn invalid(field: &str, detail: impl Into<String>) -> Problem {
-    Problem::new(ProblemType::InvalidValue, detail).with_field(field)
+fn invalid(field: &str, detail: impl Into<String>) -> ServiceError {
+    ServiceError::invalid(field, detail)
 }
 
 /// A FaxDoc that passed the checks that need no conversion.
@@ -38,7 +70,7 @@ pub struct Checked<'a> {
     pub template: Option<String>,
 }
 
-impl Core {
+impl Submissions {
     /// The checks of a FaxDoc that need no conversion: recipients and their numbers, the TSID,
     /// the report address and the cover page. A submission and a preview both make them.
     pub fn check_request<'a>(&self, req: &'a SubmitRequest, coverpage: Option<&[u8]>) -> ApiResult<Checked<'a>> {
@@ -50,7 +82,7 @@ impl Core {
             return Err(invalid("fax_number", "no recipient: give fax_number or recipients"));
         }
         if recipients.len() > self.config.limits.max_recipients {
-            return Err(Problem::new(
+            return Err(ServiceError::refused(
                 ProblemType::TooLarge,
                 format!(
                     "{} recipients; the configured limit is {}",
@@ -85,15 +117,16 @@ impl Core {
     pub async fn convert_document(&self, document: Vec<u8>) -> ApiResult<Vec<CodedPage>> {
         let limits = self.config.limits.clone();
         let worker = self.config.conversion_worker.clone();
-        tokio::task::spawn_blocking(move || ingest(&document, &limits, worker.as_deref()))
-            .await
-            .map_err(internal)?
-            .map_err(|e| match e {
-                IngestError::Unsupported(m) => Problem::new(ProblemType::UnsupportedFormat, m).with_field("document"),
-                IngestError::Bad(m) => Problem::new(ProblemType::BadDocument, m).with_field("document"),
-                IngestError::Limit(m) => Problem::new(ProblemType::TooLarge, m).with_field("document"),
-                IngestError::Unavailable(m) => Problem::new(ProblemType::UnsupportedFormat, m).with_field("document"),
-            })
+        tokio::task::spawn_blocking(move || ingest(&document, &limits, worker.as_deref())).await?.map_err(|e| match e {
+            IngestError::Unsupported(m) => {
+                ServiceError::refused(ProblemType::UnsupportedFormat, m).with_field("document")
+            }
+            IngestError::Bad(m) => ServiceError::refused(ProblemType::BadDocument, m).with_field("document"),
+            IngestError::Limit(m) => ServiceError::refused(ProblemType::TooLarge, m).with_field("document"),
+            IngestError::Unavailable(m) => {
+                ServiceError::refused(ProblemType::UnsupportedFormat, m).with_field("document")
+            }
+        })
     }
 
     /// Fills and renders each recipient's cover page, in order.
@@ -104,19 +137,18 @@ impl Core {
         doc: &FaxDocFields,
         document_pages: u32,
     ) -> ApiResult<Vec<CodedPage>> {
-        let zoned = crate::clock::timestamp(self.now()).to_zoned_datetime(self.time_zone.clone());
+        let zoned = crate::clock::timestamp(self.clock.now()).to_zoned_datetime(self.time_zone.clone());
         let texts = recipients
             .iter()
             .map(|r| {
                 let f = crate::coverpage::fields(r, doc, document_pages, &zoned);
-                crate::coverpage::fill(template, &f).map_err(|e| invalid("coverpage", e))
+                crate::coverpage::fill(template, &f).map_err(|e| invalid("coverpage", e.0))
             })
             .collect::<ApiResult<Vec<String>>>()?;
         tokio::task::spawn_blocking(move || {
-            texts.iter().map(|t| crate::coverpage::render(t).map_err(|e| invalid("coverpage", e))).collect()
+            texts.iter().map(|t| crate::coverpage::render(t).map_err(|e| invalid("coverpage", e.0))).collect()
         })
-        .await
-        .map_err(internal)?
+        .await?
     }
 
     /// Queues a fax: one job per recipient, answered only once stored durably.
@@ -144,7 +176,7 @@ impl Core {
         };
 
         let pages = self.convert_document(up.document).await?;
-        let now = self.now();
+        let now = self.clock.now();
         let meta = FaxMetadata {
             description: format!("{} submitted by {}", up.document_name, caller.user),
             software: format!("ferrofax {}", env!("CARGO_PKG_VERSION")),
@@ -154,9 +186,8 @@ impl Core {
         let docs = self.docs.clone();
         let page_count = pages.len() as u32;
         let written = tokio::task::spawn_blocking(move || docs.write(&pages, &meta))
-            .await
-            .map_err(internal)?
-            .map_err(internal)?;
+            .await?
+            .map_err(|e| ServiceError::internal("the document's pages could not be stored", e))?;
         let doc = DocumentRow {
             id: 0,
             dir: written.dir.clone(),
@@ -204,15 +235,15 @@ impl Core {
             }
             Err(e) => {
                 forget_files(&self.docs);
-                return Err(internal(e));
+                return Err(ServiceError::internal("the fax could not be recorded", e));
             }
         };
         for (id, mut row) in job_ids.iter().zip(rows) {
             row.id = *id;
             row.document_id = document_id;
-            self.publish_job(&row);
+            self.jobs.publish(&row);
         }
-        self.wake.notify_one();
+        self.ports.wake_scheduler();
         Ok(SubmitResponse { job_ids, document_id, page_count: job_pages })
     }
 
@@ -224,24 +255,24 @@ impl Core {
         doc: &FaxDocFields,
         document_pages: u32,
     ) -> ApiResult<Vec<Option<DocumentRow>>> {
-        let now = self.now();
+        let now = self.clock.now();
         let pages = self.render_covers(template, recipients, doc, document_pages).await?;
         let docs = self.docs.clone();
-        let written = tokio::task::spawn_blocking(move || -> Result<Vec<crate::documents::WrittenDoc>, Problem> {
-            let mut out = Vec::with_capacity(pages.len());
-            for page in &pages {
-                match docs.write(std::slice::from_ref(page), &FaxMetadata::default()) {
-                    Ok(w) => out.push(w),
-                    Err(e) => {
-                        out.iter().for_each(|w| docs.remove(&w.dir));
-                        return Err(internal(e));
+        let written =
+            tokio::task::spawn_blocking(move || -> Result<Vec<crate::documents::WrittenDoc>, ServiceError> {
+                let mut out = Vec::with_capacity(pages.len());
+                for page in &pages {
+                    match docs.write(std::slice::from_ref(page), &FaxMetadata::default()) {
+                        Ok(w) => out.push(w),
+                        Err(e) => {
+                            out.iter().for_each(|w| docs.remove(&w.dir));
+                            return Err(ServiceError::internal("a cover page could not be stored", e));
+                        }
                     }
                 }
-            }
-            Ok(out)
-        })
-        .await
-        .map_err(internal)??;
+                Ok(out)
+            })
+            .await??;
         Ok(written
             .into_iter()
             .map(|w| {
@@ -260,7 +291,7 @@ impl Core {
 
     async fn replay(&self, done: crate::store::IdempotentOutcome, request_hash: &str) -> ApiResult<SubmitResponse> {
         if done.request_hash != request_hash {
-            return Err(Problem::new(
+            return Err(ServiceError::refused(
                 ProblemType::IdempotencyConflict,
                 "this Idempotency-Key was used before with a different request",
             ));
@@ -276,8 +307,8 @@ impl Core {
         if !d.send_coverpage {
             return Ok(None);
         }
-        if !d.server_coverpage && self.settings().server_coverpage {
-            return Err(Problem::new(
+        if !d.server_coverpage && self.settings.snapshot().server_coverpage {
+            return Err(ServiceError::refused(
                 ProblemType::InvalidValue,
                 "this server allows only its common cover pages (ServerCoverpage is on); set server_coverpage and name one",
             )
@@ -286,7 +317,7 @@ impl Core {
         if d.server_coverpage {
             let name = d.coverpage_name.as_str();
             let ok = !name.is_empty() && !name.contains('/') && !name.starts_with('.');
-            let dir = self.data_dir.join("coverpages");
+            let dir = self.coverpages.clone();
             // `classic` finds classic.svg; `notice.txt` is taken as named.
             let found = [name.to_string(), format!("{name}.svg"), format!("{name}.txt")]
                 .iter()
@@ -299,106 +330,75 @@ impl Core {
             invalid("coverpage", "a personal cover page must be uploaded as the multipart part `coverpage`")
         })?;
         let text = std::str::from_utf8(bytes).map_err(|_| {
-            Problem::new(ProblemType::UnsupportedFormat, "a personal cover page must be an SVG or UTF-8 text template")
-                .with_field("coverpage")
+            ServiceError::refused(
+                ProblemType::UnsupportedFormat,
+                "a personal cover page must be an SVG or UTF-8 text template",
+            )
+            .with_field("coverpage")
         })?;
         Ok(Some(text.to_string()))
     }
 
-    /// A job as the caller may see it.
-    pub async fn get_job(&self, caller: &Caller, id: i64) -> ApiResult<JobView> {
-        Ok(self.view(&self.job_for(caller, id).await?))
-    }
-
-    /// Lists jobs newest first. Users see only their own outgoing jobs.
-    pub async fn list_jobs(&self, caller: &Caller, mut filter: JobFilter) -> ApiResult<JobList> {
-        if !caller.admin {
-            if filter.owner.as_deref().is_some_and(|o| o != caller.user) {
-                return Err(crate::service::forbidden("a user may list only their own jobs"));
-            }
-            filter.owner = Some(caller.user.clone());
-            filter.types = vec![JobType::Send];
-        }
-        filter.limit = filter.limit.clamp(1, 1000);
-        let rows = self.store.jobs(&filter).await?;
-        let next_after = (rows.len() as u32 == filter.limit).then(|| rows.last().map(|r| r.id)).flatten();
-        Ok(JobList { jobs: rows.iter().map(|r| self.view(r)).collect(), next_after })
-    }
-
-    /// Applies a command to a job (the state rules of `jobs::decide`).
-    pub async fn command(&self, caller: &Caller, id: i64, cmd: JobCommand) -> ApiResult<Option<JobView>> {
-        let row = self.job_for(caller, id).await?;
-        if row.job_type != JobType::Send && !caller.admin {
-            return Err(crate::service::forbidden("only an administrator may change received faxes"));
-        }
-        let now = self.now();
-        let mut refusal = None;
-        let mut effect = None;
-        let saved = self
-            .modify_job(id, |r| match jobs::decide(r.job_type, r.state, r.paused, cmd) {
-                Ok(Effect::Delete) => {
-                    effect = Some(Effect::Delete);
-                    false
-                }
-                Ok(e) => {
-                    jobs::apply(r, e, now);
-                    effect = Some(e);
-                    true
-                }
-                Err(why) => {
-                    refusal = Some(why);
-                    false
-                }
-            })
-            .await?
-            .ok_or_else(|| not_found(&format!("job {id}")))?;
-        if let Some(why) = refusal {
-            return Err(Problem::new(ProblemType::InvalidState, format!("job {id}: {why}")));
-        }
-        match effect {
-            Some(Effect::Delete) => {
-                self.delete_job(id).await?;
-                Ok(None)
-            }
-            Some(Effect::CancelOnLine) => {
-                if let Some(t) = self.on_line.lock().expect("on_line").get(&id) {
-                    t.cancel();
-                }
-                Ok(Some(self.view(&saved)))
-            }
-            _ => {
-                self.wake.notify_one();
-                Ok(Some(self.view(&saved)))
-            }
-        }
-    }
-
-    /// The attempts of a job, oldest first.
-    pub async fn attempts(&self, caller: &Caller, id: i64) -> ApiResult<Vec<ferrofax_api::Attempt>> {
-        self.job_for(caller, id).await?;
-        let rows = self.store.attempts(id).await?;
-        Ok(rows
+    /// Checks and converts an upload as [`Core::submit`] does and draws its first pages.
+    /// The upload's idempotency key, if any, is not used.
+    pub async fn preview(&self, caller: &Caller, up: Upload) -> ApiResult<PreviewResponse> {
+        let started = Instant::now();
+        let req = &up.request;
+        let Checked { recipients, template } = self.check_request(req, up.coverpage.as_deref())?;
+        let document = self.convert_document(up.document).await?;
+        let first = recipients[0];
+        let covers = match &template {
+            Some(t) => self.render_covers(t, &[first], &req.doc, document.len() as u32).await?,
+            None => Vec::new(),
+        };
+        let cover_pages = covers.len() as u32;
+        let page_count = cover_pages + document.len() as u32;
+        let branding = self.settings.snapshot().branding.then(|| (self.tsid_to_send(&req.doc), self.clock.now()));
+        let to = first.fax_number.trim();
+        let drawn = covers
             .into_iter()
-            .map(|a| ferrofax_api::Attempt {
-                number: a.number,
-                port: a.port,
-                started_at: crate::clock::timestamp(a.started_at),
-                ended_at: a.ended_at.map(crate::clock::timestamp),
-                result: a.result.as_deref().and_then(DeviceStatus::parse),
-                detail: a.detail,
-                pages_confirmed: a.pages_confirmed,
-                remote_ident: a.remote_ident,
-                tsid: a.tsid,
+            .map(|p| (p, true))
+            .chain(document.into_iter().map(|p| (p, false)))
+            .take(MAX_PREVIEW_PAGES as usize)
+            .zip(1..)
+            .map(|((page, cover), n)| {
+                let line = branding
+                    .as_ref()
+                    .map(|(tsid, at)| self.pages.branding_line(&req.doc, tsid, to, *at, n, page_count));
+                tokio::task::spawn_blocking(move || draw(&page, n, cover, line.as_ref()))
             })
-            .collect())
+            .collect::<Vec<_>>();
+        let mut pages = Vec::with_capacity(drawn.len());
+        for task in drawn {
+            pages.push(task.await??);
+        }
+        tracing::debug!(
+            user = %caller.user,
+            pages = page_count,
+            drawn = pages.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "previewed a fax"
+        );
+        Ok(PreviewResponse { page_count, cover_pages, pages })
     }
 
-    /// Deletes a job row and, when no other job uses it, its document.
-    pub async fn delete_job(&self, id: i64) -> ApiResult<()> {
-        for dir in self.store.delete_job(id).await? {
-            self.docs.remove(&dir);
+    /// The identity a fax would be sent with: its own TSID, unless it has none or the server
+    /// uses the ports' (UseDeviceTsid); then that of the first port that sends.
+    pub fn tsid_to_send(&self, doc: &FaxDocFields) -> String {
+        if !doc.tsid.is_empty() && !self.settings.snapshot().use_device_tsid {
+            return doc.tsid.clone();
         }
-        self.events.publish(self.now(), None, ferrofax_api::EventBody::JobRemoved { job_id: id });
-        Ok(())
+        self.ports.ports().iter().find(|p| p.send).map(|p| p.tsid.clone()).unwrap_or_default()
     }
+}
+
+/// Page `n` drawn as a thumbnail, branded as it will be sent when `line` is given.
+fn draw(page: &CodedPage, n: u32, cover: bool, line: Option<&BrandingLine>) -> Result<PreviewPage, ServiceError> {
+    let mut bitmap = page.decode(n).map_err(|e| ServiceError::internal("a converted page could not be drawn", e))?;
+    if let Some(line) = line {
+        bitmap = ferrofax_render::brand(&bitmap, page.resolution, line);
+    }
+    let t = ferrofax_render::preview::thumbnail_png(&bitmap, page.resolution, PREVIEW_WIDTH);
+    let png = format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(&t.png));
+    Ok(PreviewPage { number: n, cover, width: t.width, height: t.height, png })
 }

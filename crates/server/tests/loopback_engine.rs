@@ -34,11 +34,11 @@ async fn pages_cross_the_engine_pixel_for_pixel_with_live_progress() {
     let received = &inbox.as_array().unwrap()[0];
     assert_eq!(received["tsid"], "+1 555 0100", "the sender's TSI: {received}");
     assert_eq!(received["page_count"], 3, "{received}");
-    let tiff = f.core.received_document(received["job_id"].as_i64().unwrap()).await.unwrap();
+    let tiff = f.core.pages.received_document(received["job_id"].as_i64().unwrap()).await.unwrap();
     let tiff = read_tiff(&tiff, ReadLimits::default()).unwrap();
     let row = f.core.store.job(id).await.unwrap().unwrap();
     for n in 1..=3u32 {
-        let sent = f.core.page_to_send(&row, n, "+1 555 0100", NOON).await.unwrap();
+        let sent = f.core.pages.page_to_send(&row, n, "+1 555 0100", NOON).await.unwrap();
         assert!(tiff.decode_page(n as usize - 1).unwrap() == sent.decode(1).unwrap(), "page {n} arrives as sent");
     }
 

@@ -230,11 +230,26 @@ async fn bad_routing_data_is_refused_and_secrets_are_hidden_from_users() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn email_without_a_server_mapi_profile_fails_clearly_and_is_retried() {
-    let f = Faxd::start(loopback_config(1.0)).await;
-    let (s, v) = f
-        .patch("/v1/ports/loop2/routing", json!([{"method": "email", "enable": true, "routing_data": "a@example.com"}]))
-        .await;
+async fn email_without_a_server_mapi_profile_is_refused_when_enabled_and_retried_when_it_goes() {
+    let Some(smtp) = Smtp::start().await else { return };
+    let mut config = loopback_config(1.0);
+    config.smtp_profiles.insert("test".into(), smtp.profile());
+    let f = Faxd::start(config).await;
+    // Enabling e-mail with no profile named could only fail: refused, naming the setting.
+    let email = json!([{"method": "email", "enable": true, "routing_data": "a@example.com"}]);
+    let (s, v) = f.patch("/v1/ports/loop2/routing", email.clone()).await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["field"], "email.enable", "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("ServerMapiProfile"), "{v}");
+    let methods = f.get("/v1/ports/loop2/routing").await;
+    assert!(methods.as_array().unwrap().iter().all(|m| m["enable"] == false), "{methods}");
+    // With a profile it is enabled; when the setting is emptied later, routing fails clearly
+    // and the fax is kept for a retry.
+    let (s, v) = f.patch("/v1/server", json!({"server_mapi_profile": "test"})).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = f.patch("/v1/ports/loop2/routing", email).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = f.patch("/v1/server", json!({"server_mapi_profile": ""})).await;
     assert_eq!(s, 200, "{v}");
     let (_, id) = f.fax_through(json!({"fax_number": "100"}), "x").await;
     let j = f.wait_job(id, "routing failed", |j| j["type"] == "routing").await;

@@ -26,7 +26,8 @@ async fn a_fax_left_unrouted_by_a_stop_is_routed_at_the_next_start() {
     // nothing routed yet.
     std::fs::remove_file(&file).unwrap();
     f.core
-        .modify_job(received, |r| {
+        .jobs
+        .modify(received, |r| {
             r.device_status = DeviceStatus::Routing;
             r.routing.clear();
             true
@@ -34,7 +35,8 @@ async fn a_fax_left_unrouted_by_a_stop_is_routed_at_the_next_start() {
         .await
         .unwrap();
 
-    // Another start on the same data routes it.
+    // Another start on the same data routes it (once the first has let go of it).
+    f.core.stop().await;
     let config = loopback_config(20.0);
     let again = startup::start(config, f.dir.path().to_path_buf(), Arc::new(ManualClock::new(NOON))).await.unwrap();
     for _ in 0..200 {

@@ -28,7 +28,8 @@ fn sip_line(id: &str, listen: u16, peer: u16, send: bool, ident: &str) -> Config
             peer: Some(format!("127.0.0.1:{peer}")),
             accept_from: vec!["127.0.0.1".parse().unwrap()],
             t38_version: 3,
-            ring_seconds: 0.2,
+            // Rings are timed on faxd's clock, which these tests move only where they say.
+            ring_seconds: 0.0,
             ..SipLine::new(format!("127.0.0.1:{listen}").parse().unwrap())
         }),
         send,
@@ -75,11 +76,11 @@ async fn two_faxd_fax_each_other_over_sip_and_t38() {
     assert_eq!(received["tsid"], "+1 555 0100", "{received}");
     assert_eq!(received["caller_id"], "+15550100", "{received}");
     assert_eq!(received["called_number"], "200", "{received}");
-    let tiff = b.core.received_document(received["job_id"].as_i64().unwrap()).await.unwrap();
+    let tiff = b.core.pages.received_document(received["job_id"].as_i64().unwrap()).await.unwrap();
     let tiff = read_tiff(&tiff, ReadLimits::default()).unwrap();
     assert_eq!(tiff.pages.len(), 1);
     let row = a.core.store.job(id).await.unwrap().unwrap();
-    let sent = a.core.page_to_send(&row, 1, "+1 555 0100", NOON).await.unwrap();
+    let sent = a.core.pages.page_to_send(&row, 1, "+1 555 0100", NOON).await.unwrap();
     assert!(tiff.decode_page(0).unwrap() == sent.decode(1).unwrap(), "the page arrives pixel for pixel");
 }
 
@@ -338,7 +339,9 @@ async fn a_line_registers_or_says_why_not_and_keeps_receiving() {
     }
     let k = kamailio::Kamailio::start("faxpass");
     let registration = |f: &Faxd| {
-        let agent = f.core.sip_agents.lock().unwrap().get("sip2").cloned().expect("the line's agent");
+        let driver = f.core.drivers.get("sip2").expect("the line's driver");
+        let sip = driver.as_any().downcast_ref::<ferrofax_server::lines::sip::SipLineDriver>().expect("a SIP line");
+        let agent = sip.agent().expect("the line's agent");
         agent.registration().expect("an account")
     };
     let (pa, pb) = (free_udp_port(), free_udp_port());
@@ -364,7 +367,7 @@ async fn a_line_registers_or_says_why_not_and_keeps_receiving() {
     let status = b.get("/v1/ports/sip2/status").await;
     assert!(status["line"].as_str().unwrap().starts_with("registered until "), "{status}");
     // Stopping faxd's SIP lines unregisters.
-    ferrofax_server::lines::sip::stop(&b.core).await;
+    b.core.stop().await;
     assert_eq!(*state.borrow(), RegistrationState::Stopped);
     drop(b);
 
@@ -389,4 +392,61 @@ async fn a_line_registers_or_says_why_not_and_keeps_receiving() {
     assert!(status["line"].as_str().unwrap().contains("refused our credentials"), "{status}");
     let a = Faxd::start(sip_line("sip1", pa, pb, true, "+1 555 0100")).await;
     fax_goes_through(&a, &b).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rings_are_timed_on_faxds_clock_before_a_sip_call_is_answered() {
+    let (pa, pb) = (free_udp_port(), free_udp_port());
+    let a = Faxd::start(sip_line("sip1", pa, pb, true, "+1 555 0100")).await;
+    let mut cb = sip_line("sip2", pb, pa, false, "+1 555 0200");
+    set(&mut cb, |l| l.ring_seconds = 2.0);
+    let b = Faxd::start(cb).await;
+    let (s, _) = b.patch("/v1/ports/sip2", json!({"rings": 3})).await;
+    assert_eq!(s, 200);
+    let id = a.submit_text(json!({"fax_number": "200"})).await[0];
+    let status = || async { b.get("/v1/ports/sip2/status").await["device_status"].as_str().unwrap().to_string() };
+    for _ in 0..100 {
+        if status().await == "ringing" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status().await, "ringing");
+    // Three rings of two seconds on b's clock: still ringing after 5.5 s of it, however long
+    // in real time.
+    b.clock.advance(5_500);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(status().await, "ringing");
+    b.clock.advance(600);
+    let j = wait_for(&a, id, |j| j["queue_status"] == "completed").await;
+    assert_eq!(j["remote_ident"], "+1 555 0200", "{j}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_far_end_hanging_up_mid_fax_ends_the_attempt_at_once() {
+    let mut peer = ferrofax_sip::SipAgent::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let pa = free_udp_port();
+    let mut ca = sip_line("sip1", pa, 0, true, "+1 555 0100");
+    set(&mut ca, |l| l.peer = Some(peer.local_addr().to_string()));
+    let a = Faxd::start(ca).await;
+    let id = a.submit_text(json!({"fax_number": "200"})).await[0];
+    // The far end answers with T.38 and, before any fax is exchanged, hangs up.
+    let incoming = tokio::time::timeout(Duration::from_secs(10), peer.next_incoming()).await.unwrap().unwrap();
+    let offer = incoming.offer.clone().expect("an offer");
+    let udptl = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let params = ferrofax_sip::t38_far_end(&offer).expect("a T.38 offer").1;
+    let image = ferrofax_sip::t38_session(udptl.local_addr().unwrap(), &params).media.remove(0);
+    let answer =
+        ferrofax_sip::media::answer(&offer, None, "127.0.0.1".parse().unwrap(), |m| m.is_t38().then(|| image.clone()))
+            .unwrap();
+    let call = incoming.accept(answer).unwrap();
+    wait_for(&a, id, |j| j["device_status"] == "dialing" || j["device_status"] == "sending").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let hung_up = std::time::Instant::now();
+    call.hangup().await;
+    let j = wait_for(&a, id, |j| j["queue_status"] != "in_progress").await;
+    assert!(hung_up.elapsed() < Duration::from_secs(5), "the attempt ended {:?} after the BYE", hung_up.elapsed());
+    assert_eq!(j["queue_status"], "retrying", "{j}");
+    assert_eq!(j["device_status"], "disconnected", "{j}");
+    assert_eq!(j["detail"], "the far end hung up before any page was confirmed", "{j}");
 }

@@ -230,6 +230,13 @@ impl Session {
     }
 
     /// Whether the session is over.
+    /// Ends the call at once for a cancelled fax (interim: as a lost line).
+    pub fn abort(&mut self, now: Duration) {
+        if !self.is_finished() {
+            self.handle_modem(now, ModemEvent::LineLost);
+        }
+    }
+
     pub fn is_finished(&self) -> bool {
         self.state == State::Done
     }

@@ -46,20 +46,42 @@ impl std::error::Error for CallError {}
 /// happens. `limit` bounds the whole call (T.30's own timers end it long before in any normal
 /// failure).
 pub async fn run_call(
+    call: T38Call,
+    socket: &UdpSocket,
+    far_end: FarEnd,
+    limit: Duration,
+    on_event: impl FnMut(&Event),
+) -> Result<Completion, CallError> {
+    run_call_until(call, socket, far_end, limit, std::future::pending(), on_event).await
+}
+
+/// Like [`run_call`], and when `abort` completes (the fax was cancelled) T.30 ends the call its
+/// own way (DCN) and the call runs on until that is out.
+pub async fn run_call_until(
     mut call: T38Call,
     socket: &UdpSocket,
     far_end: FarEnd,
     limit: Duration,
+    abort: impl std::future::Future<Output = ()>,
     mut on_event: impl FnMut(&Event),
 ) -> Result<Completion, CallError> {
-    drive(&mut call, socket, far_end, limit, |c: &mut T38Call| {
-        while let Some(e) = c.poll_event() {
-            on_event(&e);
-        }
-    })
+    let abort = std::pin::pin!(abort);
+    let mut abort = Some(abort);
+    drive_inner(
+        &mut call,
+        socket,
+        far_end,
+        limit,
+        &mut abort,
+        |c: &mut T38Call, now| c.abort(now),
+        |c: &mut T38Call| {
+            while let Some(e) = c.poll_event() {
+                on_event(&e);
+            }
+        },
+    )
     .await?;
-    let completion = call.session().completion().cloned().expect("a finished call has a completion");
-    Ok(completion)
+    call.session().completion().cloned().ok_or(CallError::TimedOut)
 }
 
 /// Runs any UDPTL endpoint (a [`T38Call`], or another implementation behind the same trait)
@@ -69,6 +91,20 @@ pub async fn drive<E: DatagramEndpoint>(
     socket: &UdpSocket,
     far_end: FarEnd,
     limit: Duration,
+    after_step: impl FnMut(&mut E),
+) -> Result<(), CallError> {
+    let mut never: Option<std::pin::Pin<&mut std::future::Pending<()>>> = None;
+    drive_inner(endpoint, socket, far_end, limit, &mut never, |_, _| {}, after_step).await
+}
+
+/// The loop of [`drive`], with an abort signal that fires `on_abort` once.
+async fn drive_inner<E: DatagramEndpoint, A: std::future::Future<Output = ()>>(
+    endpoint: &mut E,
+    socket: &UdpSocket,
+    far_end: FarEnd,
+    limit: Duration,
+    abort: &mut Option<std::pin::Pin<&mut A>>,
+    mut on_abort: impl FnMut(&mut E, Duration),
     mut after_step: impl FnMut(&mut E),
 ) -> Result<(), CallError> {
     let start = Instant::now();
@@ -112,6 +148,10 @@ pub async fn drive<E: DatagramEndpoint>(
             }
             _ = tokio::time::sleep_until(start + wake) => {
                 endpoint.handle_timeout(start.elapsed());
+            }
+            _ = async { abort.as_mut().expect("checked").await }, if abort.is_some() => {
+                *abort = None;
+                on_abort(endpoint, start.elapsed());
             }
         }
     }

@@ -15,13 +15,12 @@ pub mod users;
 
 use std::path::Path;
 
-use ferrofax_api::{Problem, ProblemType};
-
 pub use sessions::{NewSession, Session};
 pub use tokens::{add_user, hash_token, new_token};
 
-use crate::clock::Millis;
-use crate::service::internal;
+use std::sync::Arc;
+
+use crate::clock::{Clock, Millis};
 use crate::store::{Store, StoreError};
 
 /// Who is calling.
@@ -37,16 +36,20 @@ impl Caller {
     }
 }
 
-/// What the accounts keep in memory while the server runs.
-#[derive(Debug, Default)]
+/// The accounts part: users, tokens and sign-in sessions in the store, and what is kept in
+/// memory while the server runs (failed password checks).
 pub struct Accounts {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    /// How long a sign-in session lasts.
+    session_ms: Millis,
     /// Failed password checks by user name.
     pub throttle: throttle::Throttle,
 }
 
 impl Accounts {
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, session_hours: u32) -> Self {
+        Accounts { store, clock, session_ms: Millis::from(session_hours) * 3_600_000, throttle: Default::default() }
     }
 }
 
@@ -81,8 +84,8 @@ pub fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Errors of the accounts. Each becomes a problem report with its own status (see the
-/// `From<AuthError> for Problem`).
+/// Errors of the accounts. Each becomes a problem report with its own status at the HTTP
+/// edge.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     /// The message names the rule.
@@ -125,30 +128,4 @@ pub enum AuthError {
     Store(#[from] StoreError),
     #[error("writing the token file: {0}")]
     Io(#[from] std::io::Error),
-}
-
-impl From<AuthError> for Problem {
-    fn from(e: AuthError) -> Self {
-        let detail = e.to_string();
-        let (kind, field) = match &e {
-            AuthError::BadName(_) => (ProblemType::InvalidValue, Some("name")),
-            AuthError::BadRole(_) => (ProblemType::InvalidValue, Some("role")),
-            AuthError::BadPassword(_) => (ProblemType::InvalidValue, Some("password")),
-            AuthError::BadLabel(_) => (ProblemType::InvalidValue, Some("label")),
-            AuthError::CurrentPasswordNeeded => (ProblemType::InvalidValue, Some("current_password")),
-            AuthError::WrongCurrentPassword => (ProblemType::Forbidden, Some("current_password")),
-            AuthError::RoleMismatch(..) | AuthError::UserExists(_) => (ProblemType::InvalidState, None),
-            AuthError::LastAdmin(_) | AuthError::DeleteSelf => (ProblemType::InvalidState, None),
-            AuthError::NoSuchUser(_) | AuthError::NoSuchToken(_) => (ProblemType::NotFound, None),
-            AuthError::WrongPassword | AuthError::BadToken => (ProblemType::Unauthorized, None),
-            AuthError::Throttled { .. } => (ProblemType::TooManyRequests, None),
-            AuthError::Forbidden(_) => (ProblemType::Forbidden, None),
-            AuthError::Hash(_) | AuthError::Store(_) | AuthError::Io(_) => return internal(e),
-        };
-        let p = Problem::new(kind, detail);
-        match field {
-            Some(f) => p.with_field(f),
-            None => p,
-        }
-    }
 }

@@ -9,9 +9,9 @@
 use ferrofax_api::{Credentials, SessionView};
 use sha2::{Digest, Sha256};
 
+use super::Accounts;
 use super::{AuthError, Caller, hash_token, passwords};
 use crate::clock::{Millis, timestamp};
-use crate::service::Core;
 use crate::store::{SessionRow, UserRow};
 
 /// A session that is valid now, with its user.
@@ -92,10 +92,10 @@ pub fn clearing_cookie(secure: bool) -> String {
     session_cookie("", 0, secure)
 }
 
-impl Core {
+impl Accounts {
     /// How long a session lasts, milliseconds.
     pub fn session_lifetime(&self) -> Millis {
-        Millis::from(self.config.http.session_hours) * 3_600_000
+        self.session_ms
     }
 
     /// Checks credentials and begins a session. A wrong user name or password answers the
@@ -112,7 +112,7 @@ impl Core {
                 (self.store.user_by_token(&hash).await?.ok_or(AuthError::BadToken)?, Some(hash))
             }
         };
-        let now = self.now();
+        let now = self.clock.now();
         let id = random_hex();
         let row = SessionRow {
             hash: hash_session_id(&id).expect("a session id is 64 hex digits"),
@@ -139,8 +139,8 @@ impl Core {
             tracing::warn!(user = ?name, "wrong user name or password (not a user name)");
             return Ok(None);
         }
-        let now = self.now();
-        if let Err(until) = self.accounts.throttle.attempt(name, now) {
+        let now = self.clock.now();
+        if let Err(until) = self.throttle.attempt(name, now) {
             tracing::warn!(user = %name, "sign-in refused: too many failed attempts");
             return Err(AuthError::Throttled { retry_after_secs: (until - now + 999) / 1000 });
         }
@@ -157,7 +157,7 @@ impl Core {
             tracing::warn!(user = %name, known = user.is_some(), "wrong user name or password");
             return Ok(None);
         }
-        self.accounts.throttle.succeeded(name);
+        self.throttle.succeeded(name);
         Ok(user)
     }
 
@@ -165,7 +165,7 @@ impl Core {
     pub async fn session(&self, id: &str) -> Result<Option<Session>, AuthError> {
         let Some(hash) = hash_session_id(id) else { return Ok(None) };
         let Some((row, user)) = self.store.session(&hash).await? else { return Ok(None) };
-        if row.expires_at <= self.now() {
+        if row.expires_at <= self.clock.now() {
             return Ok(None);
         }
         Ok(Some(Session::new(row, user)))

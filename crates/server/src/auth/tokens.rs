@@ -5,9 +5,9 @@
 use ferrofax_api::{TokenCreated, TokenView};
 use sha2::{Digest, Sha256};
 
+use super::Accounts;
 use super::{AuthError, Caller};
 use crate::clock::{Millis, timestamp};
-use crate::service::Core;
 use crate::store::{Store, UserRow};
 
 /// A new random token.
@@ -44,7 +44,7 @@ pub fn check_name_and_role(name: &str, role: &str) -> Result<(), AuthError> {
     Ok(())
 }
 
-impl Core {
+impl Accounts {
     /// The user `name` if the caller may manage its tokens: admins anyone's, users their own.
     /// A user asking about someone else learns nothing of whether they exist.
     async fn token_owner(&self, caller: &Caller, name: &str) -> Result<UserRow, AuthError> {
@@ -69,7 +69,7 @@ impl Core {
         let user = self.token_owner(caller, name).await?;
         ferrofax_api::validate::token_label(label).map_err(AuthError::BadLabel)?;
         let token = new_token();
-        let id = self.store.add_token(user.id, &hash_token(&token), label, self.now()).await?;
+        let id = self.store.add_token(user.id, &hash_token(&token), label, self.clock.now()).await?;
         tracing::info!(by = %caller.user, user = %name, token = id, "token created");
         Ok(TokenCreated { id, label: label.into(), token })
     }

@@ -8,17 +8,17 @@
 
 use ferrofax_api::{NewUser, PasswordChange, UserCreated, UserView};
 
+use super::Accounts;
 use super::tokens::check_name_and_role;
 use super::{AuthError, Caller, passwords};
 use crate::clock::timestamp;
-use crate::service::Core;
 use crate::store::{StoreError, UserDeletion};
 
 fn admin_only(caller: &Caller) -> Result<(), AuthError> {
     if caller.admin { Ok(()) } else { Err(AuthError::Forbidden("only an administrator may manage users".into())) }
 }
 
-impl Core {
+impl Accounts {
     /// Every user, by name (admins).
     pub async fn list_users(&self, caller: &Caller) -> Result<Vec<UserView>, AuthError> {
         admin_only(caller)?;
@@ -49,7 +49,7 @@ impl Core {
             Some(p) => Some(passwords::hash(p).await?),
             None => None,
         };
-        match self.store.create_user(&new.name, &new.role, hash.as_deref(), self.now()).await {
+        match self.store.create_user(&new.name, &new.role, hash.as_deref(), self.clock.now()).await {
             Ok(_) => {}
             Err(StoreError::Exists) => return Err(AuthError::UserExists(new.name.clone())),
             Err(e) => return Err(e.into()),

@@ -55,7 +55,7 @@ pub async fn coverpages(
 /// The FaxServer properties.
 #[utoipa::path(get, path = "/v1/server", tag = "server", responses((status = 200, body = ServerSettings)))]
 pub async fn get_server(State(core): State<AppState>, _caller: Caller) -> Json<ServerSettings> {
-    Json(core.settings())
+    Json((*core.settings.snapshot()).clone())
 }
 
 /// Change FaxServer properties (admins). Validated, persisted and effective at once.
@@ -67,13 +67,13 @@ pub async fn patch_server(
     body: Bytes,
 ) -> HttpResult<Json<ServerSettings>> {
     let patch: SettingsPatch = parse_json(&body, "the settings change")?;
-    Ok(Json(core.patch_settings(&caller, &patch).await?))
+    Ok(Json(core.admin.patch_settings(&caller, &patch).await?))
 }
 
 /// The fax lines, in priority order.
 #[utoipa::path(get, path = "/v1/ports", tag = "ports", responses((status = 200, body = Vec<PortView>)))]
 pub async fn list_ports(State(core): State<AppState>, caller: Caller) -> Json<Vec<PortView>> {
-    Json(core.list_ports(&caller))
+    Json(core.admin.list_ports(&caller))
 }
 
 #[utoipa::path(get, path = "/v1/ports/{id}", tag = "ports", responses((status = 200, body = PortView), (status = 404, body = Problem)))]
@@ -82,7 +82,7 @@ pub async fn get_port(
     caller: Caller,
     Path(id): Path<String>,
 ) -> HttpResult<Json<PortView>> {
-    Ok(Json(core.get_port(&caller, &id)?))
+    Ok(Json(core.admin.get_port(&caller, &id)?))
 }
 
 /// Change a port (admins). A new priority renumbers the other ports.
@@ -95,7 +95,7 @@ pub async fn patch_port(
     body: Bytes,
 ) -> HttpResult<Json<PortView>> {
     let patch: PortPatch = parse_json(&body, "the port change")?;
-    Ok(Json(core.patch_port(&caller, &id, &patch).await?))
+    Ok(Json(core.admin.patch_port(&caller, &id, &patch).await?))
 }
 
 /// The live state of a port (FaxStatus).
@@ -105,7 +105,7 @@ pub async fn port_status(
     _caller: Caller,
     Path(id): Path<String>,
 ) -> HttpResult<Json<FaxStatus>> {
-    Ok(Json(core.port_status(&id)?))
+    Ok(Json(core.admin.port_status(&id)?))
 }
 
 /// The routing methods of a port.
@@ -115,7 +115,7 @@ pub async fn get_routing(
     caller: Caller,
     Path(id): Path<String>,
 ) -> HttpResult<Json<Vec<RoutingMethodView>>> {
-    Ok(Json(core.routing_methods(&caller, &id).await?))
+    Ok(Json(core.admin.routing_methods(&caller, &id).await?))
 }
 
 /// Enable, disable or configure routing methods of a port (admins).
@@ -128,7 +128,7 @@ pub async fn patch_routing(
     body: Bytes,
 ) -> HttpResult<Json<Vec<RoutingMethodView>>> {
     let patches: Vec<RoutingMethodPatch> = parse_json(&body, "the routing change")?;
-    Ok(Json(core.patch_routing(&caller, &id, &patches).await?))
+    Ok(Json(core.admin.patch_routing(&caller, &id, &patches).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -150,7 +150,7 @@ pub async fn inbox(
     _caller: Caller,
     Query(q): Query<InboxQuery>,
 ) -> HttpResult<Json<Vec<InboxFax>>> {
-    Ok(Json(core.inbox(q.after, q.limit.unwrap_or(100), q.q.as_deref()).await?))
+    Ok(Json(core.admin.inbox(q.after, q.limit.unwrap_or(100), q.q.as_deref()).await?))
 }
 
 /// A received fax with its metadata: a multi-page TIFF Class F, or with `format=pdf` a PDF.
@@ -164,7 +164,7 @@ pub async fn inbox_document(
     Query(q): Query<FormatQuery>,
 ) -> HttpResult<impl IntoResponse> {
     let format = q.format_or(DocumentFormat::Tiff)?;
-    Ok(file_response(id, core.received_file(id, format).await?))
+    Ok(file_response(id, core.pages.received_file(id, format).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -189,7 +189,7 @@ pub async fn inbox_download(
         .links
         .check(id, q.expires, &q.signature, core.now())
         .map_err(|e| Problem::new(ProblemType::Forbidden, e.to_string()))?;
-    let bytes = core.received_document(id).await?;
+    let bytes = core.pages.received_document(id).await?;
     Ok(file_response(id, DocumentFile { bytes, format: DocumentFormat::Tiff }))
 }
 
@@ -209,7 +209,9 @@ pub async fn events(
     let (tx, rx) = tokio::sync::mpsc::channel::<SseEvent>(256);
     // A revoked token or an ended session stops the stream before it sends more.
     let mut recheck = Recheck::new(&headers);
-    tokio::spawn(async move {
+    // The stream ends when faxd stops, so that a stop never waits for a client to go away.
+    let stopping = core.shutdown.clone();
+    let pump = async move {
         let mut last = last;
         let send = |p: &Published| SseEvent::default().id(p.id.to_string()).event(p.kind).data(p.json.clone());
         'outer: loop {
@@ -246,6 +248,12 @@ pub async fn events(
                     Err(RecvError::Closed) => break 'outer,
                 }
             }
+        }
+    };
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = stopping.cancelled() => {}
+            _ = pump => {}
         }
     });
     let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) });

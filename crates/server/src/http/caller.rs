@@ -47,7 +47,7 @@ impl FromRequestParts<AppState> for Caller {
                 .store
                 .user_by_token(&hash_token(token))
                 .await
-                .map_err(|e| Http(e.into()))?
+                .map_err(Http::from)?
                 .ok_or_else(|| unauthorized("the token is not valid"))?;
             return Ok(Caller { user: user.name, admin: user.role == "admin" });
         }
@@ -103,7 +103,7 @@ impl Recheck {
             Credential::Token(hash) => {
                 core.store.user_by_token(hash).await.map(|u| u.is_some()).map_err(AuthError::from)
             }
-            Credential::Session(id) => core.session(id).await.map(|s| s.is_some()),
+            Credential::Session(id) => core.accounts.session(id).await.map(|s| s.is_some()),
         };
         match valid {
             Ok(v) => v,
@@ -131,7 +131,7 @@ pub(super) fn session_id(headers: &HeaderMap) -> Option<&str> {
 /// cookie or with one of a session that ended.
 pub(super) async fn valid_session(parts: &Parts, core: &Core) -> Result<Option<Session>, Http> {
     let Some(id) = session_id(&parts.headers) else { return Ok(None) };
-    core.session(id).await.map_err(|e| Http(e.into()))
+    core.accounts.session(id).await.map_err(|e| Http(e.into()))
 }
 
 /// For a change (not GET, HEAD or OPTIONS) made with a session cookie: the same origin and the

@@ -23,7 +23,7 @@ use crate::pages::DocumentFile;
     responses((status = 200, body = PreviewResponse), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
 pub async fn preview(State(core): State<AppState>, caller: Caller, mp: Multipart) -> HttpResult<Json<PreviewResponse>> {
     let up = read_upload(mp).await?;
-    Ok(Json(core.preview(&caller, up).await?))
+    Ok(Json(core.submissions.preview(&caller, up).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -60,7 +60,7 @@ pub async fn job_document(
 ) -> HttpResult<impl IntoResponse> {
     let Query(q) = q.map_err(|e| malformed(e.body_text()))?;
     let format = q.format_or(DocumentFormat::Tiff)?;
-    Ok(file_response(id, core.job_document(&caller, id, format).await?))
+    Ok(file_response(id, core.pages.job_document(&caller, id, format).await?))
 }
 
 /// A document as a download named `fax-<id>.tif` or `fax-<id>.pdf`.

@@ -40,7 +40,7 @@ pub async fn submit(
         .map(|v| v.to_str().map(str::to_string))
         .transpose()
         .map_err(|_| malformed("Idempotency-Key must be ASCII".into()))?;
-    let resp = core.submit(&caller, up).await?;
+    let resp = core.submissions.submit(&caller, up).await?;
     Ok((StatusCode::CREATED, Json(resp)))
 }
 
@@ -117,7 +117,7 @@ pub async fn list(
         owner: q.owner,
         before: q.after,
         limit: q.limit.unwrap_or(100),
-        search: crate::service::search(q.q.as_deref(), SearchFields::Jobs)?,
+        search: crate::queue::search(q.q.as_deref(), SearchFields::Jobs)?,
         ..Default::default()
     };
     for s in q.state.iter().flat_map(|s| s.split(',')).filter(|s| !s.is_empty()) {
@@ -133,19 +133,19 @@ pub async fn list(
         };
         filter.types.push(t);
     }
-    Ok(Json(core.list_jobs(&caller, filter).await?))
+    Ok(Json(core.jobs.list(&caller, filter).await?))
 }
 
 /// One job.
 #[utoipa::path(get, path = "/v1/jobs/{id}", tag = "jobs", responses((status = 200, body = JobView), (status = 404, body = Problem)))]
 pub async fn get_job(State(core): State<AppState>, caller: Caller, Path(id): Path<i64>) -> HttpResult<Json<JobView>> {
-    Ok(Json(core.get_job(&caller, id).await?))
+    Ok(Json(core.jobs.get(&caller, id).await?))
 }
 
 /// Delete an ended job and its files.
 #[utoipa::path(delete, path = "/v1/jobs/{id}", tag = "jobs", responses((status = 204), (status = 409, body = Problem)))]
 pub async fn delete_job(State(core): State<AppState>, caller: Caller, Path(id): Path<i64>) -> HttpResult<StatusCode> {
-    core.command(&caller, id, JobCommand::Delete).await?;
+    core.jobs.command(&caller, id, JobCommand::Delete).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -164,7 +164,7 @@ pub async fn command(
             format!("no job command `{command}`; commands are pause, resume, cancel, restart"),
         ))
     })?;
-    let view = core.command(&caller, id, cmd).await?.expect("not a delete");
+    let view = core.jobs.command(&caller, id, cmd).await?.expect("not a delete");
     Ok(Json(view))
 }
 
@@ -175,7 +175,7 @@ pub async fn attempts(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> HttpResult<Json<Vec<Attempt>>> {
-    Ok(Json(core.attempts(&caller, id).await?))
+    Ok(Json(core.jobs.attempts(&caller, id).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -187,7 +187,7 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
-    /// The width asked for; its range is checked by [`crate::service::Core::page_png`].
+    /// The width asked for; its range is checked by [`crate::pages::Pages::page_png`].
     fn width(&self, png: bool) -> HttpResult<Option<u32>> {
         let Some(w) = self.width.as_deref() else {
             return Ok(None);
@@ -228,9 +228,9 @@ pub async fn page(
     })?;
     let width = q.width(png)?;
     if png {
-        let bytes = core.page_png(&caller, id, number, width).await?;
+        let bytes = core.pages.page_png(&caller, id, number, width).await?;
         return Ok(([(header::CONTENT_TYPE, "image/png")], bytes));
     }
-    let bytes = core.page(&caller, id, number).await?;
+    let bytes = core.pages.page(&caller, id, number).await?;
     Ok(([(header::CONTENT_TYPE, "image/tiff")], bytes))
 }

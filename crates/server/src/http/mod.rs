@@ -21,6 +21,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::error::ServiceError;
 use crate::service::Core;
 
 pub type AppState = Arc<Core>;
@@ -48,6 +49,84 @@ impl IntoResponse for Http {
 }
 
 pub type HttpResult<T> = Result<T, Http>;
+
+/// A service error at the edge: a refusal as its problem report; an internal failure logged
+/// with its causes and answered without them.
+impl From<ServiceError> for Http {
+    fn from(e: ServiceError) -> Self {
+        Http(match e {
+            ServiceError::Refused { kind, detail, field } => {
+                let p = Problem::new(kind, detail);
+                match field {
+                    Some(f) => p.with_field(&f),
+                    None => p,
+                }
+            }
+            e => internal_problem(&e),
+        })
+    }
+}
+
+impl From<crate::store::StoreError> for Http {
+    fn from(e: crate::store::StoreError) -> Self {
+        Http(internal_problem(&e))
+    }
+}
+
+impl From<crate::auth::AuthError> for Http {
+    fn from(e: crate::auth::AuthError) -> Self {
+        Http(e.into())
+    }
+}
+
+/// An internal failure: logged with its causes, answered without them.
+pub fn internal_problem(e: &(dyn std::error::Error + 'static)) -> Problem {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    tracing::error!(error = %text, "internal error");
+    Problem::new(ProblemType::Internal, "the server failed to do this; its log has the details")
+}
+
+impl From<crate::auth::AuthError> for Problem {
+    fn from(e: crate::auth::AuthError) -> Self {
+        let detail = e.to_string();
+        let (kind, field) = match &e {
+            crate::auth::AuthError::BadName(_) => (ProblemType::InvalidValue, Some("name")),
+            crate::auth::AuthError::BadRole(_) => (ProblemType::InvalidValue, Some("role")),
+            crate::auth::AuthError::BadPassword(_) => (ProblemType::InvalidValue, Some("password")),
+            crate::auth::AuthError::BadLabel(_) => (ProblemType::InvalidValue, Some("label")),
+            crate::auth::AuthError::CurrentPasswordNeeded => (ProblemType::InvalidValue, Some("current_password")),
+            crate::auth::AuthError::WrongCurrentPassword => (ProblemType::Forbidden, Some("current_password")),
+            crate::auth::AuthError::RoleMismatch(..) | crate::auth::AuthError::UserExists(_) => {
+                (ProblemType::InvalidState, None)
+            }
+            crate::auth::AuthError::LastAdmin(_) | crate::auth::AuthError::DeleteSelf => {
+                (ProblemType::InvalidState, None)
+            }
+            crate::auth::AuthError::NoSuchUser(_) | crate::auth::AuthError::NoSuchToken(_) => {
+                (ProblemType::NotFound, None)
+            }
+            crate::auth::AuthError::WrongPassword | crate::auth::AuthError::BadToken => {
+                (ProblemType::Unauthorized, None)
+            }
+            crate::auth::AuthError::Throttled { .. } => (ProblemType::TooManyRequests, None),
+            crate::auth::AuthError::Forbidden(_) => (ProblemType::Forbidden, None),
+            crate::auth::AuthError::Hash(_) | crate::auth::AuthError::Store(_) | crate::auth::AuthError::Io(_) => {
+                return internal_problem(&e);
+            }
+        };
+        let p = Problem::new(kind, detail);
+        match field {
+            Some(f) => p.with_field(f),
+            None => p,
+        }
+    }
+}
 
 /// Turns every error response that is not already a problem report (the extractors' own
 /// rejections of a bad path, query or body, an unknown method) into one, so that clients see

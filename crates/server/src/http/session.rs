@@ -69,13 +69,13 @@ pub async fn sign_in(State(core): State<AppState>, parts: Parts, body: Bytes) ->
     let request: SignIn = parse_json(&body, "the sign-in")?;
     let credentials =
         request.credentials().map_err(|e| Problem::new(ProblemType::MalformedRequest, format!("the sign-in: {e}")))?;
-    let new = core.sign_in(credentials).await?;
+    let new = core.accounts.sign_in(credentials).await?;
     if let Ok(Some(old)) = valid_session(&parts, &core).await
-        && let Err(e) = core.sign_out(&old).await
+        && let Err(e) = core.accounts.sign_out(&old).await
     {
         tracing::warn!(error = %e, "could not end the session signed in over");
     }
-    let max_age = core.session_lifetime() / 1000;
+    let max_age = core.accounts.session_lifetime() / 1000;
     let cookie = session_cookie(&new.id, max_age, core.config.http.secure_cookies);
     let headers = [(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, "no-store".into())];
     Ok((headers, Json(new.session.view())).into_response())
@@ -109,7 +109,7 @@ pub async fn get_session(State(core): State<AppState>, parts: Parts) -> Result<R
 pub async fn sign_out(State(core): State<AppState>, parts: Parts) -> Result<Response, Refused> {
     if let Some(session) = valid_session(&parts, &core).await? {
         guard_change(&parts, &session)?;
-        core.sign_out(&session).await?;
+        core.accounts.sign_out(&session).await?;
     }
     let clear = clearing_cookie(core.config.http.secure_cookies);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())

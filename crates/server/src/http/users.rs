@@ -18,7 +18,7 @@ use crate::auth::Caller;
 #[utoipa::path(get, path = "/v1/users", tag = "users",
     responses((status = 200, body = Vec<UserView>), (status = 403, body = Problem)))]
 pub async fn list_users(State(core): State<AppState>, caller: Caller) -> Result<Json<Vec<UserView>>, Refused> {
-    Ok(Json(core.list_users(&caller).await?))
+    Ok(Json(core.accounts.list_users(&caller).await?))
 }
 
 /// Make a user (admins). Without a password the user can use only tokens (made with
@@ -33,7 +33,7 @@ pub async fn create_user(
     body: Bytes,
 ) -> Result<(StatusCode, Json<UserCreated>), Refused> {
     let new: NewUser = parse_json(&body, "the new user")?;
-    Ok((StatusCode::CREATED, Json(core.create_user(&caller, &new).await?)))
+    Ok((StatusCode::CREATED, Json(core.accounts.create_user(&caller, &new).await?)))
 }
 
 /// Delete a user (admins) with its tokens and sessions, which stop working at once. Not
@@ -45,7 +45,7 @@ pub async fn delete_user(
     caller: Caller,
     Path(name): Path<String>,
 ) -> Result<StatusCode, Refused> {
-    core.delete_user(&caller, &name).await?;
+    core.accounts.delete_user(&caller, &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -65,7 +65,7 @@ pub async fn change_password(
 ) -> Result<StatusCode, Refused> {
     let change: PasswordChange = parse_json(&body, "the password change")?;
     let session = valid_session(&parts, &core).await?.filter(|s| s.user == caller.user);
-    core.change_password(&caller, &name, &change, session.as_ref().map(|s| s.hash.as_str())).await?;
+    core.accounts.change_password(&caller, &name, &change, session.as_ref().map(|s| s.hash.as_str())).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -77,7 +77,7 @@ pub async fn list_tokens(
     caller: Caller,
     Path(name): Path<String>,
 ) -> Result<Json<Vec<TokenView>>, Refused> {
-    Ok(Json(core.list_tokens(&caller, &name).await?))
+    Ok(Json(core.accounts.list_tokens(&caller, &name).await?))
 }
 
 /// Give a user a new API token (admins, or the user); the answer shows it this once.
@@ -92,7 +92,7 @@ pub async fn create_token(
     body: Bytes,
 ) -> Result<(StatusCode, Json<TokenCreated>), Refused> {
     let new: NewToken = parse_json(&body, "the new token")?;
-    Ok((StatusCode::CREATED, Json(core.create_token(&caller, &name, &new.label).await?)))
+    Ok((StatusCode::CREATED, Json(core.accounts.create_token(&caller, &name, &new.label).await?)))
 }
 
 /// Revoke a token (admins, or the user): the next request with it is refused.
@@ -104,6 +104,6 @@ pub async fn revoke_token(
     caller: Caller,
     Path((name, id)): Path<(String, i64)>,
 ) -> Result<StatusCode, Refused> {
-    core.revoke_token(&caller, &name, id).await?;
+    core.accounts.revoke_token(&caller, &name, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

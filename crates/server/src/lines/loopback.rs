@@ -9,17 +9,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use ferrofax_api::{DeviceStatus, PortView};
-use ferrofax_t30::{CallRole, Completion, Config as T30Config, Event, PageResponse, SendPage, Session};
+use ferrofax_t30::{CallRole, Completion, Config as T30Config, SendPage, Session};
 use ferrofax_t38::sim::{LineModel, Link};
 use ferrofax_t38::{T38Call, T38Config};
 use tokio_util::sync::CancellationToken;
 
-use super::{Outcome, wait};
+use super::observer::CallObserver;
+use super::{AttemptEnd, LineContext, LineDriver, LineError, Outgoing, Reception};
 use crate::clock::{Millis, timestamp};
-use crate::lines::receive::{Reception, record_received};
-use crate::service::Core;
-use crate::store::JobRow;
+use crate::lifecycle::CANCELLED_DURING_THE_CALL;
 
 /// How a loopback port is wired.
 #[derive(Debug, Clone)]
@@ -35,242 +35,175 @@ pub struct Wiring {
 const NO_ANSWER_RINGS: i64 = 5;
 /// The longest a loopback call may last, in link time.
 const CALL_LIMIT: Duration = Duration::from_secs(2 * 3600);
+/// How long an aborted call may take to end the T.30 way (DCN), in link time.
+const ABORT_LIMIT: Duration = Duration::from_secs(10);
 
-pub async fn send(
-    core: &Arc<Core>,
-    port: &PortView,
-    w: &Wiring,
-    job: &JobRow,
-    tsid: &str,
-    cancel: &CancellationToken,
-) -> Outcome {
-    let dial = ferrofax_api::validate::dial_string(&job.fax_number);
-    let mut out = super::dialing(core, port, job, tsid);
+/// A loopback line.
+pub struct LoopbackLine {
+    wiring: Wiring,
+}
 
-    let fail = |mut o: Outcome, status: DeviceStatus, detail: String| {
-        o.status = status;
-        o.detail = detail;
-        o
-    };
-    if w.busy_numbers.iter().any(|p| !p.is_empty() && dial.starts_with(p.as_str())) {
-        if !wait(core, cancel, w.ring_ms).await {
-            return fail(out, DeviceStatus::Aborting, "cancelled while dialling".into());
-        }
-        return fail(out, DeviceStatus::Busy, format!("{} is busy", job.fax_number));
-    }
-    let Some(peer) = core.port(&w.peer) else {
-        return fail(out, DeviceStatus::FatalError, format!("loopback peer {} is not a port", w.peer));
-    };
-    if !peer.receive {
-        if !wait(core, cancel, NO_ANSWER_RINGS * w.ring_ms).await {
-            return fail(out, DeviceStatus::Aborting, "cancelled while ringing".into());
-        }
-        return fail(
-            out,
-            DeviceStatus::NoAnswer,
-            format!("no answer from {} after {NO_ANSWER_RINGS} rings", job.fax_number),
-        );
-    }
-    if !super::reserve_to_answer(core, &peer.device_id).await {
-        return fail(
-            out,
-            DeviceStatus::Busy,
-            format!("{} is busy (line {} is in a call)", job.fax_number, peer.device_id),
-        );
-    }
-    let result = call(core, port, &peer, w, job, tsid, cancel, &mut out).await;
-    core.release(&peer.device_id);
-    match result {
-        Ok(()) => out,
-        Err((status, detail)) => fail(out, status, detail),
+impl LoopbackLine {
+    pub fn new(wiring: Wiring) -> Self {
+        LoopbackLine { wiring }
     }
 }
 
-/// The two ends of a loopback call and what has happened on them.
-struct Ends<'a> {
-    core: &'a Arc<Core>,
-    port: &'a PortView,
-    peer: &'a PortView,
-    job: &'a JobRow,
-    /// The job's page number of the first page of this attempt.
-    first: u32,
-    reception: Reception,
-    /// The fax was kept by the receiving port (after its last page).
-    recorded: bool,
-    sent: Option<Completion>,
-    received: Option<Completion>,
-}
-
-impl Ends<'_> {
-    /// Acts on what the receiving end reports. A page is kept before its answer reaches the
-    /// sender, so a page the sender sees confirmed is never one that was lost.
-    async fn receiver_event(&mut self, e: Event) {
-        match e {
-            Event::RemoteIdentified { ident } => {
-                self.core.set_live(&self.peer.device_id, |l| l.status.tsid = ident.clone());
-                self.reception.remote_ident = ident;
-            }
-            Event::Negotiated(n) => self.core.set_live(&self.peer.device_id, |l| l.status.mode = n.to_string()),
-            Event::PageStarted { page } => {
-                self.core.set_live(&self.peer.device_id, |l| l.status.current_page = page + 1);
-            }
-            Event::PageReceived { received, last, .. } => {
-                self.reception.pages.push(received.into_coded());
-                if last {
-                    self.keep_reception(true).await;
-                }
-            }
-            Event::Finished(c) => self.received = Some(c),
-            _ => {}
-        }
+#[async_trait]
+impl LineDriver for LoopbackLine {
+    /// Calls come only from the peer port of this server: nothing to start.
+    async fn start(&self, _ctx: &Arc<LineContext>) -> Result<(), LineError> {
+        Ok(())
     }
 
-    /// Acts on what the sending end reports: progress on the port, pages on the job.
-    async fn sender_event(&mut self, e: Event, out: &mut Outcome) {
-        let (core, device) = (self.core, &self.port.device_id);
-        match e {
-            Event::RemoteIdentified { ident } => {
-                core.set_live(device, |l| l.status.csid = ident.clone());
-                out.remote_ident = ident;
+    async fn place_call(&self, ctx: &Arc<LineContext>, call: Outgoing<'_>) -> AttemptEnd {
+        let w = &self.wiring;
+        let (port, job, cancel) = (call.port, call.job, call.cancel);
+        let dial = ferrofax_api::validate::dial_string(&job.fax_number);
+        let size = ctx.pages.document_size(job).await;
+        ctx.dialing(port, job, call.tsid, size);
+        let mut sender = CallObserver::sending(ctx, &port.device_id, job);
+        if w.busy_numbers.iter().any(|p| !p.is_empty() && dial.starts_with(p.as_str())) {
+            if !ctx.wait(cancel, w.ring_ms).await {
+                return sender.failed(DeviceStatus::Aborting, "cancelled while dialling".into());
             }
-            Event::Negotiated(n) => core.set_live(device, |l| l.status.mode = n.to_string()),
-            Event::PageStarted { page } => {
-                let n = self.first + page;
-                core.set_live(device, |l| {
-                    l.status.device_status = DeviceStatus::Sending;
-                    l.status.current_page = n;
-                });
-                core.page_started(self.job.id, n).await;
-            }
-            Event::PageAnswered { page, response: PageResponse::Confirmed | PageResponse::ConfirmedRetrain } => {
-                let n = self.first + page;
-                core.page_confirmed(self.job.id, self.job.attempts, n).await;
-                out.pages_confirmed = n;
-            }
-            Event::Finished(c) => self.sent = Some(c),
-            _ => {}
+            return sender.failed(DeviceStatus::Busy, format!("{} is busy", job.fax_number));
         }
+        let Some(peer) = ctx.ports.port(&w.peer) else {
+            return sender.failed(DeviceStatus::FatalError, format!("loopback peer {} is not a port", w.peer));
+        };
+        if !peer.receive {
+            if !ctx.wait(cancel, NO_ANSWER_RINGS * w.ring_ms).await {
+                return sender.failed(DeviceStatus::Aborting, "cancelled while ringing".into());
+            }
+            return sender.failed(
+                DeviceStatus::NoAnswer,
+                format!("no answer from {} after {NO_ANSWER_RINGS} rings", job.fax_number),
+            );
+        }
+        if !ctx.ports.reserve_to_answer(&peer.device_id).await {
+            return sender.failed(
+                DeviceStatus::Busy,
+                format!("{} is busy (line {} is in a call)", job.fax_number, peer.device_id),
+            );
+        }
+        let end = self.call(ctx, &call, &peer, &mut sender).await;
+        ctx.ports.release(&peer.device_id);
+        end
     }
 
-    /// Stores what the receiving port got, once.
-    async fn keep_reception(&mut self, complete: bool) {
-        if self.recorded || self.reception.pages.is_empty() {
-            return;
-        }
-        self.recorded = true;
-        let r = Reception { pages: std::mem::take(&mut self.reception.pages), ..self.reception.clone() };
-        if let Err(e) = record_received(self.core, r, complete).await {
-            tracing::error!("recording a received fax failed: {}", e.detail);
-        }
+    async fn stop(&self) {}
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn call(
-    core: &Arc<Core>,
-    port: &PortView,
-    peer: &PortView,
-    w: &Wiring,
-    job: &JobRow,
-    tsid: &str,
-    cancel: &CancellationToken,
-    out: &mut Outcome,
-) -> Result<(), (DeviceStatus, String)> {
-    let start = timestamp(core.now());
-    core.set_live(&peer.device_id, |l| {
-        let s = &mut l.status;
-        s.device_status = DeviceStatus::Ringing;
-        s.caller_id = port.tsid.clone();
-        s.start_time = Some(start);
-    });
-    if !wait(core, cancel, peer.rings as Millis * w.ring_ms).await {
-        return Err((DeviceStatus::Aborting, "cancelled while ringing".into()));
-    }
-    core.set_live(&peer.device_id, |l| {
-        l.status.device_status = DeviceStatus::Receiving;
-        l.status.receive = true;
-        l.status.csid = peer.csid.clone();
-        l.status.address = job.fax_number.clone();
-    });
-    let first = job.pages_confirmed + 1;
-    let started = core.now();
-    let mut pages = Vec::new();
-    for n in first..=job.page_count {
-        match core.page_to_send(job, n, tsid, started).await {
-            Ok(p) => pages.push(SendPage::coded(p)),
-            Err(p) => return Err((DeviceStatus::FatalError, format!("page {n} could not be read: {}", p.detail))),
+impl LoopbackLine {
+    /// The call itself, once the peer is reserved: rings, then both ends run the fax engine.
+    async fn call(
+        &self,
+        ctx: &Arc<LineContext>,
+        call: &Outgoing<'_>,
+        peer: &PortView,
+        sender_end: &mut CallObserver<'_>,
+    ) -> AttemptEnd {
+        let (port, job, tsid, cancel) = (call.port, call.job, call.tsid, call.cancel);
+        let w = &self.wiring;
+        let start = timestamp(ctx.now());
+        ctx.ports.set_live(&peer.device_id, |s| {
+            s.device_status = DeviceStatus::Ringing;
+            s.caller_id = port.tsid.clone();
+            s.start_time = Some(start);
+        });
+        // Rings × ring time, on the server's clock.
+        if !ctx.wait(cancel, peer.rings as Millis * w.ring_ms).await {
+            return sender_end.failed(DeviceStatus::Aborting, "cancelled while ringing".into());
         }
-    }
-    let mut sender =
-        T38Call::new(Session::sender(T30Config::new(CallRole::Calling, tsid), pages), T38Config::default());
-    let mut receiver =
-        T38Call::new(Session::receiver(T30Config::new(CallRole::Answering, &peer.csid)), T38Config::default());
-    let mut ends = Ends {
-        core,
-        port,
-        peer,
-        job,
-        first,
-        reception: Reception {
+        ctx.ports.set_live(&peer.device_id, |s| {
+            s.device_status = DeviceStatus::Receiving;
+            s.receive = true;
+            s.csid = peer.csid.clone();
+            s.address = job.fax_number.clone();
+            s.routing_string = job.fax_number.clone();
+        });
+        let pages = match ctx.pages_to_send(job, tsid, ctx.now()).await {
+            Ok(p) => p.into_iter().map(SendPage::coded).collect(),
+            Err(why) => return sender_end.failed(DeviceStatus::FatalError, why),
+        };
+        let mut sender =
+            T38Call::new(Session::sender(T30Config::new(CallRole::Calling, tsid), pages), T38Config::default());
+        let mut receiver =
+            T38Call::new(Session::receiver(T30Config::new(CallRole::Answering, &peer.csid)), T38Config::default());
+        let reception = Reception {
             port: peer.clone(),
             remote_ident: String::new(),
             caller_id: port.tsid.clone(),
             called_number: job.fax_number.clone(),
             pages: Vec::new(),
-        },
-        recorded: false,
-        sent: None,
-        received: None,
-    };
+        };
+        let mut receiver_end = CallObserver::receiving(ctx, &peer.device_id, reception);
 
-    // Link time `t` is server time `origin + t / speed`.
-    let origin = core.now();
-    let speed = w.speed.max(0.01);
-    let link_now = |now: Millis| Duration::from_secs_f64(((now - origin).max(0) as f64 / 1000.0) * speed);
-    let server_time = |t: Duration| origin + (t.as_secs_f64() * 1000.0 / speed).ceil() as Millis;
-    let mut link = Link::new(LineModel::clean(), LineModel::clean());
-    link.start(&mut sender, &mut receiver);
-    let mut cancelled = false;
-    loop {
-        let now = link_now(core.now()).min(CALL_LIMIT);
-        let next = link.run_until(&mut sender, &mut receiver, now);
-        while let Some(e) = receiver.poll_event() {
-            ends.receiver_event(e).await;
-        }
-        while let Some(e) = sender.poll_event() {
-            ends.sender_event(e, out).await;
-        }
-        let Some(next) = next.filter(|_| now < CALL_LIMIT) else { break };
-        tokio::select! {
-            _ = core.clock.sleep_until(server_time(next)) => {}
-            _ = cancel.cancelled() => {
-                cancelled = true;
-                break;
+        // Link time `t` is server time `origin + t / speed`.
+        let origin = ctx.now();
+        let speed = w.speed.max(0.01);
+        let link_now = |now: Millis| Duration::from_secs_f64(((now - origin).max(0) as f64 / 1000.0) * speed);
+        let server_time = |t: Duration| origin + (t.as_secs_f64() * 1000.0 / speed).ceil() as Millis;
+        let mut link = Link::new(LineModel::clean(), LineModel::clean());
+        link.start(&mut sender, &mut receiver);
+        let (mut sent, mut received): (Option<Completion>, Option<Completion>) = (None, None);
+        // When the job was cancelled: the link time by which the call must have ended.
+        let mut abort_by: Option<Duration> = None;
+        let never = CancellationToken::new();
+        loop {
+            let now = link_now(ctx.now()).min(CALL_LIMIT);
+            let next = link.run_until(&mut sender, &mut receiver, now);
+            while let Some(e) = receiver.poll_event() {
+                if let ferrofax_t30::Event::Finished(c) = &e {
+                    received = Some(c.clone());
+                }
+                receiver_end.on_event(e).await;
+            }
+            while let Some(e) = sender.poll_event() {
+                if let ferrofax_t30::Event::Finished(c) = &e {
+                    sent = Some(c.clone());
+                }
+                sender_end.on_event(e).await;
+            }
+            let over = abort_by.is_some_and(|by| now >= by) || (sent.is_some() && received.is_some());
+            let Some(next) = next.filter(|_| now < CALL_LIMIT && !over) else { break };
+            // Once cancelled, the call only runs out its farewell.
+            let watch = if abort_by.is_some() { &never } else { cancel };
+            tokio::select! {
+                _ = ctx.clock.sleep_until(server_time(next)) => {}
+                _ = watch.cancelled() => {
+                    // Cancelled: the sender ends the call the T.30 way (DCN).
+                    let now = link_now(ctx.now());
+                    sender.abort(now);
+                    abort_by = Some(now + ABORT_LIMIT);
+                }
             }
         }
-    }
-    let receiver_done = ends.received.as_ref().is_some_and(|c| c.result.is_ok());
-    ends.keep_reception(receiver_done).await;
-    if cancelled {
-        return Err((DeviceStatus::Aborting, crate::scheduler::CANCELLED_DURING_THE_CALL.into()));
-    }
-    if link.stalled() {
-        tracing::error!(job = job.id, "the loopback call stalled: an engine kept asking for the same moment");
-        return Err((DeviceStatus::FatalError, "the fax engine stalled".into()));
-    }
-    let Some(sent) = ends.sent else {
-        return Err((
-            DeviceStatus::Disconnected,
-            "the call ended without an outcome (two hours passed, or both ends fell silent)".into(),
-        ));
-    };
-    match sent.result {
-        Ok(()) => {
-            out.status = DeviceStatus::Completed;
-            let by = if out.remote_ident.is_empty() { &peer.device_id } else { &out.remote_ident };
-            out.detail = format!("{} confirmed by {by}", super::pages_text(job.page_count));
-            Ok(())
+        let receiver_done = received.as_ref().is_some_and(|c| c.result.is_ok());
+        receiver_end.keep(receiver_done).await;
+        if abort_by.is_some() {
+            let mut end = sender_end.failed(DeviceStatus::Aborting, CANCELLED_DURING_THE_CALL.into());
+            // A fax confirmed in full before the cancel took effect was delivered.
+            if sent.as_ref().is_some_and(|c| c.result.is_ok()) {
+                end = sender_end.attempt_end(sent.as_ref().expect("checked"), &peer.device_id);
+            }
+            return end;
         }
-        Err(f) => Err((super::t30_failure_status(&f), format!("T.30: {}", f.description()))),
+        if link.stalled() {
+            tracing::error!(job = job.id, "the loopback call stalled: an engine kept asking for the same moment");
+            return sender_end.failed(DeviceStatus::FatalError, "the fax engine stalled".into());
+        }
+        match sent {
+            Some(c) => sender_end.attempt_end(&c, &peer.device_id),
+            None => sender_end.failed(
+                DeviceStatus::Disconnected,
+                "the call ended without an outcome (two hours passed, or both ends fell silent)".into(),
+            ),
+        }
     }
 }

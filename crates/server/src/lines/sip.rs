@@ -10,27 +10,27 @@
 //! 401/407 after our credentials NoDialTone, …), which the retry logic reads.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use anyhow::Context;
+use async_trait::async_trait;
 use ferrofax_api::{DeviceStatus, PortView};
 use ferrofax_sip::media::{answer, answer_audio};
 use ferrofax_sip::{
     AgentConfig, FloodLimit, IncomingCall, SessionDescription, SipAgent, SipError, T38Params, T38Plan, audio_session,
     t38_far_end, t38_session,
 };
-use ferrofax_t30::{CallRole, Config as T30Config, Event, PageResponse, SendPage, Session};
+use ferrofax_t30::{CallRole, Config as T30Config, Event, SendPage, Session};
 use ferrofax_t38::T38Call;
-use ferrofax_t38_udp::{FarEnd, run_call};
+use ferrofax_t38_udp::{FarEnd, run_call_until};
 use tokio::net::UdpSocket;
-use tokio_util::sync::CancellationToken;
 
-use super::Outcome;
-use crate::config::{DriverConfig, SipLine, SipTransport, T38Offer};
-use crate::lines::receive::{Reception, record_received};
-use crate::service::Core;
-use crate::store::JobRow;
+use super::observer::CallObserver;
+use super::{AttemptEnd, LineContext, LineDriver, LineError, Outgoing, Reception, line_error};
+use crate::clock::Millis;
+use crate::config::{SipLine, SipTransport, T38Offer};
+use crate::lifecycle::CANCELLED_DURING_THE_CALL;
+use crate::ports::LineState;
 
 /// The longest a fax call may last.
 const CALL_LIMIT: Duration = Duration::from_secs(2 * 3600);
@@ -62,39 +62,70 @@ pub fn agent_config(line: &SipLine) -> AgentConfig {
     c
 }
 
-#[derive(Debug, Clone)]
-struct Inbound {
+/// A SIP line: its user agent (started by [`LineDriver::start`]) and its settings.
+pub struct SipLineDriver {
     line: String,
     sip: SipLine,
+    agent: OnceLock<Arc<SipAgent>>,
 }
 
-/// Starts the user agents of the SIP lines (and their registrations) and their answering loops.
-pub async fn start(core: &Arc<Core>) -> anyhow::Result<()> {
-    for l in core.config.effective_lines() {
-        let DriverConfig::Sip(sip) = l.driver.clone() else {
-            continue;
-        };
-        let mut agent = SipAgent::start(agent_config(&sip))
+/// What a SIP line says of itself: its registration.
+struct Registration(Arc<SipAgent>);
+
+impl LineState for Registration {
+    fn words(&self) -> String {
+        self.0.registration().map(|r| registration_words(&r.borrow())).unwrap_or_default()
+    }
+}
+
+impl SipLineDriver {
+    pub fn new(line: &str, sip: SipLine) -> Self {
+        SipLineDriver { line: line.into(), sip, agent: OnceLock::new() }
+    }
+
+    /// The line's running user agent.
+    pub fn agent(&self) -> Option<Arc<SipAgent>> {
+        self.agent.get().cloned()
+    }
+}
+
+#[async_trait]
+impl LineDriver for SipLineDriver {
+    /// Starts the line's user agent (and its registration) and its answering loop.
+    async fn start(&self, ctx: &Arc<LineContext>) -> Result<(), LineError> {
+        let mut agent = SipAgent::start(agent_config(&self.sip))
             .await
-            .with_context(|| format!("line `{}`: SIP address {}", l.id, sip.listen))?;
-        let mut calls = agent.take_incoming().context("a new SIP agent has its incoming calls")?;
-        tracing::info!(line = %l.id, sip = %agent.local_addr(), transport = ?sip.transport, "SIP line listening");
-        core.sip_agents.lock().expect("sip agents").insert(l.id.clone(), Arc::new(agent));
-        let inbound = Inbound { line: l.id.clone(), sip };
-        let core = core.clone();
+            .map_err(|e| line_error(&self.line, format!("SIP address {}", self.sip.listen), e))?;
+        let mut calls = agent
+            .take_incoming()
+            .ok_or_else(|| line_error(&self.line, "starting its SIP agent", "no incoming calls"))?;
+        tracing::info!(line = %self.line, sip = %agent.local_addr(), transport = ?self.sip.transport, "SIP line listening");
+        let agent = Arc::new(agent);
+        ctx.ports.set_line_state(&self.line, Arc::new(Registration(agent.clone())));
+        let _ = self.agent.set(agent);
+        let (ctx, line, sip) = (ctx.clone(), self.line.clone(), self.sip.clone());
         tokio::spawn(async move {
             while let Some(call) = calls.recv().await {
-                tokio::spawn(answer_call(core.clone(), inbound.clone(), call));
+                tokio::spawn(answer_call(ctx.clone(), line.clone(), sip.clone(), call));
             }
         });
+        Ok(())
     }
-    Ok(())
-}
 
-/// Stops the SIP lines' user agents: each unregisters (if registered), a few seconds at most.
-pub async fn stop(core: &Core) {
-    let agents: Vec<Arc<SipAgent>> = core.sip_agents.lock().expect("sip agents").values().cloned().collect();
-    futures_util::future::join_all(agents.iter().map(|a| a.shutdown())).await;
+    async fn place_call(&self, ctx: &Arc<LineContext>, call: Outgoing<'_>) -> AttemptEnd {
+        send(ctx, self.agent(), &self.sip, call).await
+    }
+
+    /// Stops the user agent: it unregisters (if registered), a few seconds at most.
+    async fn stop(&self) {
+        if let Some(agent) = self.agent() {
+            agent.shutdown().await;
+        }
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
 }
 
 /// What an incoming call offers that we can take.
@@ -103,13 +134,13 @@ enum Offered {
     Audio,
 }
 
-async fn answer_call(core: Arc<Core>, inb: Inbound, call: IncomingCall) {
-    let Some(port) = core.port(&inb.line) else {
+async fn answer_call(ctx: Arc<LineContext>, line: String, sip: SipLine, call: IncomingCall) {
+    let Some(port) = ctx.ports.port(&line) else {
         return call.reject(503);
     };
-    let accept_from = &inb.sip.accept_from;
+    let accept_from = &sip.accept_from;
     if !accept_from.is_empty() && !call.source.is_some_and(|s| accept_from.contains(&s.ip())) {
-        tracing::warn!(line = %inb.line, source = ?call.source, from = %call.from, "call from an address this line does not accept (403)");
+        tracing::warn!(line = %line, source = ?call.source, from = %call.from, "call from an address this line does not accept (403)");
         return call.reject(403);
     }
     if !port.receive {
@@ -123,67 +154,84 @@ async fn answer_call(core: Arc<Core>, inb: Inbound, call: IncomingCall) {
         None => None,
     };
     let Some(offered) = offered else {
-        tracing::info!(line = %inb.line, from = %call.from, "call offering neither T.38 nor G.711 refused (488)");
+        tracing::info!(line = %line, from = %call.from, "call offering neither T.38 nor G.711 refused (488)");
         return call.reject(488);
     };
-    if !super::reserve_to_answer(&core, &port.device_id).await {
+    if !ctx.ports.reserve_to_answer(&port.device_id).await {
         return call.reject(486);
     }
-    let result = receive(&core, &inb, &port, call, offered).await;
-    if let Err(e) = result {
-        tracing::warn!(line = %inb.line, "receiving: {e:#}");
+    if let Err(e) = receive(&ctx, &sip, &port, call, offered).await {
+        tracing::warn!(line = %line, "receiving: {e}");
     }
-    core.release(&port.device_id);
+    ctx.ports.release(&port.device_id);
+}
+
+/// Why receiving a call stopped early (logged; the caller sees the SIP answer).
+#[derive(Debug, thiserror::Error)]
+enum ReceiveError {
+    #[error("binding the {0} socket: {1}")]
+    Socket(&'static str, std::io::Error),
+    #[error("the call has no offer to answer")]
+    NoOffer,
+    #[error("the offer has no stream to answer with {0}")]
+    Unanswerable(&'static str),
+    #[error(transparent)]
+    Sip(#[from] SipError),
 }
 
 async fn receive(
-    core: &Arc<Core>,
-    inb: &Inbound,
+    ctx: &Arc<LineContext>,
+    sip_line: &SipLine,
     port: &PortView,
     mut call: IncomingCall,
     offered: Offered,
-) -> anyhow::Result<()> {
+) -> Result<(), ReceiveError> {
     let (from, to) = (sip_user(&call.from), sip_user(&call.to));
-    let start = crate::clock::timestamp(core.now());
-    core.set_live(&port.device_id, |l| {
-        l.status.device_status = DeviceStatus::Ringing;
-        l.status.caller_id = from.clone();
-        l.status.start_time = Some(start);
+    let start = crate::clock::timestamp(ctx.now());
+    ctx.ports.set_live(&port.device_id, |s| {
+        s.device_status = DeviceStatus::Ringing;
+        s.caller_id = from.clone();
+        s.start_time = Some(start);
     });
+    // Rings × ring time, on the server's clock.
+    let ring_ms = (sip_line.ring_seconds.max(0.0) * 1000.0) as Millis * port.rings.max(1) as Millis;
     tokio::select! {
-        _ = tokio::time::sleep(Duration::from_secs_f64(inb.sip.ring_seconds.max(0.0)) * port.rings.max(1)) => {}
+        _ = ctx.clock.sleep_until(ctx.now() + ring_ms) => {}
         _ = call.cancelled() => {
-            tracing::info!(line = %inb.line, from = %from, "the caller gave up while the line rang");
+            tracing::info!(line = %port.device_id, from = %from, "the caller gave up while the line rang");
             return Ok(());
         }
     }
-    let ip = media_ip(&inb.sip);
-    let socket = UdpSocket::bind(SocketAddr::new(ip, 0)).await.context("binding the UDPTL socket")?;
+    let ip = media_ip(sip_line);
+    let socket = UdpSocket::bind(SocketAddr::new(ip, 0)).await.map_err(|e| ReceiveError::Socket("UDPTL", e))?;
     // Our RTP port: only there to be offered; no audio is sent or read.
-    let rtp = UdpSocket::bind(SocketAddr::new(ip, 0)).await.context("binding the RTP socket")?;
-    let (udptl, rtp_port) = (socket.local_addr()?, rtp.local_addr()?.port());
-    let offer = call.offer.clone().context("an offer")?;
-    let mine = ours(inb.sip.t38_version);
+    let rtp = UdpSocket::bind(SocketAddr::new(ip, 0)).await.map_err(|e| ReceiveError::Socket("RTP", e))?;
+    let udptl = socket.local_addr().map_err(|e| ReceiveError::Socket("UDPTL", e))?;
+    let rtp_port = rtp.local_addr().map_err(|e| ReceiveError::Socket("RTP", e))?.port();
+    let offer = call.offer.clone().ok_or(ReceiveError::NoOffer)?;
+    let mine = ours(sip_line.t38_version);
     let (mut sip, far, agreed, far_params) = match offered {
         Offered::T38 { far, params } => {
             let agreed = T38Params::answer(&params, &mine);
             let image = t38_session(udptl, &agreed).media.remove(0);
-            let a = answer(&offer, None, ip, |m| m.is_t38().then(|| image.clone())).context("answering T.38")?;
+            let a = answer(&offer, None, ip, |m| m.is_t38().then(|| image.clone()))
+                .ok_or(ReceiveError::Unanswerable("T.38"))?;
             (call.accept(a)?, far, agreed, params)
         }
         Offered::Audio => {
-            let a = answer(&offer, None, ip, |m| answer_audio(m, rtp_port)).context("answering G.711")?;
+            let a =
+                answer(&offer, None, ip, |m| answer_audio(m, rtp_port)).ok_or(ReceiveError::Unanswerable("G.711"))?;
             let mut sip = call.accept(a)?;
-            core.set_live(&port.device_id, |l| l.status.device_status = DeviceStatus::Answered);
+            ctx.ports.set_live(&port.device_id, |s| s.device_status = DeviceStatus::Answered);
             let plan = T38Plan {
-                request_after: inb.sip.t38_request_seconds.map(Duration::from_secs_f64),
+                request_after: sip_line.t38_request_seconds.map(Duration::from_secs_f64),
                 give_up: T38_SWITCH_LIMIT,
                 ..T38Plan::default()
             };
             match sip.switch_to_t38(udptl, &mine, &plan).await {
                 Ok(s) => (sip, s.far, s.agreed, s.far_params),
                 Err(e) => {
-                    tracing::warn!(line = %inb.line, from = %from, "the audio call did not go to T.38: {e}");
+                    tracing::warn!(line = %port.device_id, from = %from, "the audio call did not go to T.38: {e}");
                     sip.hangup().await;
                     return Ok(());
                 }
@@ -191,66 +239,45 @@ async fn receive(
         }
     };
     sip.set_audio_port(rtp_port);
-    core.set_live(&port.device_id, |l| {
-        l.status.device_status = DeviceStatus::Receiving;
-        l.status.receive = true;
-        l.status.csid = port.csid.clone();
-        l.status.address = to.clone();
+    ctx.ports.set_live(&port.device_id, |s| {
+        s.device_status = DeviceStatus::Receiving;
+        s.receive = true;
+        s.csid = port.csid.clone();
+        s.address = to.clone();
+        s.routing_string = to.clone();
     });
     let session = Session::receiver(T30Config::new(CallRole::Answering, &port.csid));
     let t38 = T38Call::new(session, T38Params::call_config(&agreed, &far_params));
-    let device = port.device_id.clone();
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel::<Event>();
-    let run = run_call(t38, &socket, FarEnd::Learn(far), CALL_LIMIT, move |e| {
+    let run = run_call_until(t38, &socket, FarEnd::Learn(far), CALL_LIMIT, std::future::pending(), move |e| {
         let _ = events_tx.send(e.clone());
     });
-    let mut reception = Reception {
+    let reception = Reception {
         port: port.clone(),
         remote_ident: String::new(),
         caller_id: from,
         called_number: to,
         pages: Vec::new(),
     };
-    let mut stored = false;
+    let mut end = CallObserver::receiving(ctx, &port.device_id, reception);
     // Pages are kept as they come; the fax is stored as soon as its last page is in (before
     // the caller's farewell), so that a stop after that loses nothing.
     let record = async {
         while let Some(e) = events.recv().await {
-            match e {
-                Event::PageStarted { page } => core.set_live(&device, |l| l.status.current_page = page + 1),
-                Event::RemoteIdentified { ident } => {
-                    core.set_live(&device, |l| l.status.tsid = ident.clone());
-                    reception.remote_ident = ident;
-                }
-                Event::Negotiated(n) => core.set_live(&device, |l| l.status.mode = n.to_string()),
-                Event::PageReceived { received, last, .. } => {
-                    reception.pages.push(received.into_coded());
-                    if last && !stored {
-                        stored = true;
-                        let r = Reception { pages: std::mem::take(&mut reception.pages), ..reception.clone() };
-                        if let Err(p) = record_received(core, r, true).await {
-                            tracing::error!(line = %inb.line, "storing a received fax: {}", p.detail);
-                        }
-                    }
-                }
-                _ => {}
-            }
+            end.on_event(e).await;
         }
     };
     let completion = tokio::select! {
         (r, ()) = async { tokio::join!(run, record) } => r.ok(),
-        end = sip.ended() => {
-            tracing::info!(line = %inb.line, "caller hung up during the fax: {end:?}");
+        hung_up = sip.ended() => {
+            tracing::info!(line = %port.device_id, "caller hung up during the fax: {hung_up:?}");
             None
         }
     };
     sip.hangup().await;
     drop(rtp);
     // Pages of a fax that did not reach its end are kept as a partial reception.
-    if !stored && !reception.pages.is_empty() {
-        let complete = completion.as_ref().is_some_and(|c| c.result.is_ok());
-        record_received(core, reception, complete).await.map_err(|p| anyhow::anyhow!("{}", p.detail))?;
-    }
+    end.keep(completion.as_ref().is_some_and(|c| c.result.is_ok())).await;
     Ok(())
 }
 
@@ -293,36 +320,21 @@ fn refused_status(code: u16) -> DeviceStatus {
 }
 
 /// Calls out on a SIP line with the job's pages from the first one not yet confirmed.
-pub async fn send(
-    core: &Arc<Core>,
-    port: &PortView,
-    line: &SipLine,
-    job: &JobRow,
-    tsid: &str,
-    cancel: &CancellationToken,
-) -> Outcome {
-    let mut out = super::dialing(core, port, job, tsid);
-    let first = job.pages_confirmed + 1;
-    let fail = |mut o: Outcome, status: DeviceStatus, detail: String| {
-        o.status = status;
-        o.detail = detail;
-        o
-    };
+async fn send(ctx: &Arc<LineContext>, agent: Option<Arc<SipAgent>>, line: &SipLine, call: Outgoing<'_>) -> AttemptEnd {
+    let (port, job, tsid, cancel) = (call.port, call.job, call.tsid, call.cancel);
+    let size = ctx.pages.document_size(job).await;
+    ctx.dialing(port, job, tsid, size);
+    let mut end = CallObserver::sending(ctx, &port.device_id, job);
     let Some(peer) = line.peer.clone().or_else(|| line.account.as_ref().map(|a| a.registrar.clone())) else {
-        return fail(out, DeviceStatus::FatalError, format!("SIP line {} has no peer to call", port.device_id));
+        return end.failed(DeviceStatus::FatalError, format!("SIP line {} has no peer to call", port.device_id));
     };
-    let agent = core.sip_agents.lock().expect("sip agents").get(&port.device_id).cloned();
     let Some(agent) = agent else {
-        return fail(out, DeviceStatus::FatalError, format!("SIP line {} is not running", port.device_id));
+        return end.failed(DeviceStatus::FatalError, format!("SIP line {} is not running", port.device_id));
     };
-    let started = core.now();
-    let mut pages = Vec::new();
-    for n in first..=job.page_count {
-        match core.page_to_send(job, n, tsid, started).await {
-            Ok(p) => pages.push(SendPage::coded(p)),
-            Err(p) => return fail(out, DeviceStatus::FatalError, format!("page {n} could not be read: {}", p.detail)),
-        }
-    }
+    let pages: Vec<SendPage> = match ctx.pages_to_send(job, tsid, ctx.now()).await {
+        Ok(p) => p.into_iter().map(SendPage::coded).collect(),
+        Err(why) => return end.failed(DeviceStatus::FatalError, why),
+    };
     let ip = media_ip(line);
     let sockets = async {
         let udptl = UdpSocket::bind(SocketAddr::new(ip, 0)).await?;
@@ -331,7 +343,10 @@ pub async fn send(
     };
     let (udptl, socket, rtp_addr, _rtp) = match sockets.await {
         Ok(s) => s,
-        Err(e) => return fail(out, DeviceStatus::FatalError, format!("binding the media sockets: {e}")),
+        Err(e) => {
+            tracing::error!(line = %port.device_id, "binding the media sockets: {e}");
+            return end.failed(DeviceStatus::FatalError, "the line could not open its media ports".into());
+        }
     };
     let target = format!("sip:{}@{peer}", ferrofax_api::validate::dial_string(&job.fax_number));
     let user: String = tsid.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
@@ -341,32 +356,32 @@ pub async fn send(
         T38Offer::Initial => t38_session(udptl, &mine),
         T38Offer::Reinvite => audio_session(rtp_addr),
     };
-    let mut call = match agent.call(&target, from, offer, ANSWER_LIMIT, cancel).await {
+    let mut sip = match agent.call(&target, from, offer, ANSWER_LIMIT, cancel).await {
         Ok(call) => call,
         Err(e) => {
             let (status, detail) = call_failure(&target, e);
-            return fail(out, status, detail);
+            return end.failed(status, detail);
         }
     };
-    call.set_audio_port(rtp_addr.port());
-    let (far, agreed, far_params) = match (line.t38_offer, t38_far_end(&call.remote())) {
+    sip.set_audio_port(rtp_addr.port());
+    let (far, agreed, far_params) = match (line.t38_offer, t38_far_end(&sip.remote())) {
         (_, Some((far, answered))) => (far, answered.clone(), answered),
         (T38Offer::Initial, None) => {
-            call.hangup().await;
-            return fail(out, DeviceStatus::NotFaxCall, format!("{target} answered without a T.38 stream"));
+            sip.hangup().await;
+            return end.failed(DeviceStatus::NotFaxCall, format!("{target} answered without a T.38 stream"));
         }
         (T38Offer::Reinvite, None) => {
             let plan = T38Plan { request_after: Some(Duration::ZERO), give_up: T38_SWITCH_LIMIT, ..T38Plan::default() };
             let switched = tokio::select! {
-                s = call.switch_to_t38(udptl, &mine, &plan) => s,
+                s = sip.switch_to_t38(udptl, &mine, &plan) => s,
                 _ = cancel.cancelled() => Err(SipError::Cancelled),
             };
             match switched {
                 Ok(s) => (s.far, s.agreed, s.far_params),
                 Err(e) => {
-                    call.hangup().await;
+                    sip.hangup().await;
                     let (status, detail) = switch_failure(&target, e);
-                    return fail(out, status, detail);
+                    return end.failed(status, detail);
                 }
             }
         }
@@ -374,62 +389,53 @@ pub async fn send(
     let session = Session::sender(T30Config::new(CallRole::Calling, tsid), pages);
     let t38 = T38Call::new(session, T38Params::call_config(&agreed, &far_params));
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel::<Event>();
-    let run = run_call(t38, &socket, FarEnd::Fixed(far), CALL_LIMIT, move |e| {
+    // A cancel ends the call the T.30 way (DCN) before the BYE.
+    let run = run_call_until(t38, &socket, FarEnd::Fixed(far), CALL_LIMIT, cancel.cancelled(), move |e| {
         let _ = events_tx.send(e.clone());
     });
     let record = async {
-        let (mut confirmed, mut remote) = (job.pages_confirmed, String::new());
         while let Some(e) = events.recv().await {
-            match e {
-                Event::RemoteIdentified { ident } => {
-                    core.set_live(&port.device_id, |l| l.status.csid = ident.clone());
-                    remote = ident;
-                }
-                Event::Negotiated(n) => core.set_live(&port.device_id, |l| l.status.mode = n.to_string()),
-                Event::PageStarted { page } => {
-                    let n = first + page;
-                    core.set_live(&port.device_id, |l| {
-                        l.status.device_status = DeviceStatus::Sending;
-                        l.status.current_page = n;
-                    });
-                    core.page_started(job.id, n).await;
-                }
-                Event::PageAnswered { page, response: PageResponse::Confirmed | PageResponse::ConfirmedRetrain } => {
-                    confirmed = first + page;
-                    core.page_confirmed(job.id, job.attempts, confirmed).await;
-                }
-                _ => {}
-            }
-        }
-        (confirmed, remote)
-    };
-    // Re-INVITEs during the fax are answered keeping our T.38 stream; the fax ends by itself.
-    let keep_answering = async {
-        call.ended().await;
-        std::future::pending::<()>().await
-    };
-    let (result, (confirmed, remote)) = tokio::select! {
-        r = async { tokio::join!(run, record) } => r,
-        _ = keep_answering => unreachable!("never ends"),
-        _ = cancel.cancelled() => {
-            call.hangup().await;
-            return fail(out, DeviceStatus::Aborting, crate::scheduler::CANCELLED_DURING_THE_CALL.into());
+            end.on_event(e).await;
         }
     };
-    call.hangup().await;
-    out.pages_confirmed = confirmed;
-    out.remote_ident = remote;
+    // Re-INVITEs during the fax are answered keeping our T.38 stream (the dialog's task does
+    // that); a BYE from the far end ends the attempt at once, as it does when receiving.
+    let result = tokio::select! {
+        (r, ()) = async { tokio::join!(run, record) } => Some(r),
+        hung_up = sip.ended() => {
+            tracing::info!(line = %port.device_id, "the far end hung up during the fax: {hung_up:?}");
+            None
+        }
+    };
+    sip.hangup().await;
+    if cancel.is_cancelled() {
+        return match result {
+            // Confirmed in full before the cancel took effect: delivered.
+            Some(Ok(c)) if c.result.is_ok() => end.attempt_end(&c, &target),
+            _ => end.failed(DeviceStatus::Aborting, CANCELLED_DURING_THE_CALL.into()),
+        };
+    }
     match result {
-        Ok(c) => match c.result {
-            Ok(()) => {
-                out.status = DeviceStatus::Completed;
-                out.detail =
-                    format!("{} confirmed by {}", super::pages_text(job.page_count), c.remote_ident.unwrap_or(target));
-                out
-            }
-            Err(f) => fail(out, super::t30_failure_status(&f), format!("T.30: {}", f.description())),
-        },
-        Err(e) => fail(out, DeviceStatus::Disconnected, format!("T.38: {e}")),
+        Some(Ok(c)) => end.attempt_end(&c, &target),
+        Some(Err(e)) => end.failed(DeviceStatus::Disconnected, format!("T.38: {e}")),
+        // Every page confirmed, then a BYE before T.30's farewell: the fax was delivered.
+        None if end.pages_confirmed >= job.page_count => {
+            let done = ferrofax_t30::Completion {
+                result: Ok(()),
+                pages_sent: job.page_count,
+                pages_received: 0,
+                negotiated: None,
+                remote_ident: None,
+            };
+            end.attempt_end(&done, &target)
+        }
+        None => {
+            let after = match end.pages_confirmed {
+                0 => "before any page was confirmed".to_string(),
+                n => format!("after page {n}"),
+            };
+            end.failed(DeviceStatus::Disconnected, format!("the far end hung up {after}"))
+        }
     }
 }
 

@@ -24,15 +24,26 @@ pub enum Route {
     Webhook(Target),
 }
 
+/// RoutingData a method cannot use; the message says why and how it is written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadRoutingData(pub String);
+
+impl From<String> for BadRoutingData {
+    fn from(s: String) -> Self {
+        BadRoutingData(s)
+    }
+}
+
 /// Parses the RoutingData of `method` (a function name).
-pub fn parse(method: &str, data: &str) -> Result<Route, String> {
+pub fn parse(method: &str, data: &str) -> Result<Route, BadRoutingData> {
     let mut parts = data.splitn(2, '|');
     let first = parts.next().unwrap_or_default().trim();
     let extra = parts.next().map(str::trim);
     match method {
         "store_in_folder" => {
             if !std::path::Path::new(first).is_absolute() {
-                return Err("store_in_folder needs an absolute folder as its routing data".into());
+                return Err(BadRoutingData("store_in_folder needs an absolute folder as its routing data".into()));
             }
             Ok(Route::Folder(first.into()))
         }
@@ -54,18 +65,18 @@ pub fn parse(method: &str, data: &str) -> Result<Route, String> {
             let pdf = match extra.map(str::to_ascii_lowercase).as_deref() {
                 None | Some("") | Some("pdf") => true,
                 Some("tiff") | Some("tif") => false,
-                Some(other) => return Err(format!("`{other}` is not a file kind to print; {usage}")),
+                Some(other) => return Err(BadRoutingData(format!("`{other}` is not a file kind to print; {usage}"))),
             };
             Ok(Route::Print { printer, pdf })
         }
         "webhook" => {
             let usage = "webhook routing data is `<http(s) URL>|<secret of at least 16 characters>`";
             let Some(secret) = extra.filter(|s| !s.is_empty()) else {
-                return Err(format!("the webhook has no secret; {usage}"));
+                return Err(BadRoutingData(format!("the webhook has no secret; {usage}")));
             };
-            Target::new(first, secret).map(Route::Webhook).map_err(|e| format!("{e}; {usage}"))
+            Target::new(first, secret).map(Route::Webhook).map_err(|e| BadRoutingData(format!("{e}; {usage}")))
         }
-        other => Err(format!("routing method `{other}` is not known")),
+        other => Err(BadRoutingData(format!("routing method `{other}` is not known"))),
     }
 }
 
@@ -86,7 +97,7 @@ mod tests {
         assert!(
             matches!(parse("store_in_folder", "/srv/fax").unwrap(), Route::Folder(p) if p == std::path::Path::new("/srv/fax"))
         );
-        assert!(parse("store_in_folder", "fax").unwrap_err().contains("absolute"));
+        assert!(parse("store_in_folder", "fax").unwrap_err().0.contains("absolute"));
         match parse("email", "a@example.com, B <b@example.com>|both").unwrap() {
             Route::Email { to, attach } => assert_eq!((to.len(), attach), (2, Attach::Both)),
             r => panic!("{r:?}"),
@@ -94,15 +105,15 @@ mod tests {
         assert!(matches!(parse("email", "a@example.com").unwrap(), Route::Email { attach: Attach::Pdf, .. }));
         for bad in ["", "nobody", "a@example.com|png"] {
             let e = parse("email", bad).unwrap_err();
-            assert!(e.contains("address[,address…][|pdf|tiff|both]"), "{bad}: {e}");
+            assert!(e.0.contains("address[,address…][|pdf|tiff|both]"), "{bad}: {e}");
         }
         assert!(matches!(parse("print", "").unwrap(), Route::Print { printer: None, pdf: true }));
         assert!(matches!(parse("print", "Laser|tiff").unwrap(), Route::Print { printer: Some(_), pdf: false }));
         assert!(parse("print", "two words").is_err());
         assert!(parse("print", "Laser|png").is_err());
         assert!(matches!(parse("webhook", "https://h.example.com/x|0123456789abcdef").unwrap(), Route::Webhook(_)));
-        assert!(parse("webhook", "https://h.example.com/x").unwrap_err().contains("no secret"));
-        assert!(parse("webhook", "mailto:x@y|0123456789abcdef").unwrap_err().contains("http"));
+        assert!(parse("webhook", "https://h.example.com/x").unwrap_err().0.contains("no secret"));
+        assert!(parse("webhook", "mailto:x@y|0123456789abcdef").unwrap_err().0.contains("http"));
         assert_eq!(masked("webhook", "https://h/x|0123456789abcdef"), "https://h/x|********");
         assert_eq!(masked("email", "a@b.c|pdf"), "a@b.c|pdf");
     }

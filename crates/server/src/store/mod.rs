@@ -207,12 +207,35 @@ pub enum SearchFields {
     Inbox,
 }
 
-/// What the scheduler may claim now.
-#[derive(Debug, Clone, Copy)]
-pub struct ClaimRule {
+/// A queued send job, as the scheduler sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueuedJob {
+    pub id: i64,
+    pub state: JobState,
+    /// Queue rank of the job's priority (smaller first, see `Priority::rank`).
+    pub priority_rank: i64,
+    pub paused: bool,
+    pub discount_send: bool,
+    pub next_attempt_at: Option<Millis>,
+}
+
+/// What to ask the store for: the due jobs at the head of the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueQuery {
     pub now: Millis,
-    /// Whether the discount window is open (DiscountSend jobs may go).
+    /// DiscountSend jobs may go (the discount window is open).
     pub discount_open: bool,
+    /// How many jobs at most (one per free line).
+    pub limit: usize,
+}
+
+/// A claim of a queued job for a call on a port.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    pub now: Millis,
+    pub port: &'a str,
+    /// The identity the attempt will send.
+    pub tsid: &'a str,
     pub lease_until: Millis,
 }
 
@@ -250,9 +273,12 @@ pub trait Store: AccountStore {
     /// Deletes a job; deletes its document and cover page rows too when no other job uses them
     /// and returns their keys so that the caller can remove the files.
     async fn delete_job(&self, id: i64) -> Result<Vec<String>>;
-    /// Claims the next due send job for `port`: in priority, then submit order; marks it
-    /// InProgress with a lease, counts the attempt and records it. None if nothing is due.
-    async fn claim_next(&self, rule: ClaimRule, port: &str, tsid: &str) -> Result<Option<JobRow>>;
+    /// The due, queued, unpaused send jobs at the head of the queue (DiscountSend ones only
+    /// while the window is open), in priority then submission order, `q.limit` at most.
+    async fn queue_head(&self, q: &QueueQuery) -> Result<Vec<QueuedJob>>;
+    /// Claims a job for a call if it is still queued, unpaused and due: marks it InProgress on
+    /// the port with a lease, counts the attempt and records it. None if it is no longer so.
+    async fn claim(&self, job_id: i64, c: &Claim<'_>) -> Result<Option<JobRow>>;
     /// The earliest time a queued, unpaused send job becomes due, ignoring the discount rule
     /// for DiscountSend jobs when `discount_open` is false (they wait for the window).
     async fn next_due(&self, discount_open: bool) -> Result<Option<Millis>>;

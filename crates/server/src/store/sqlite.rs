@@ -239,20 +239,44 @@ impl Store for SqliteStore {
         Ok(dirs)
     }
 
-    async fn claim_next(&self, rule: ClaimRule, port: &str, tsid: &str) -> Result<Option<JobRow>> {
+    async fn queue_head(&self, q: &QueueQuery) -> Result<Vec<QueuedJob>> {
+        let sql = format!(
+            "SELECT id, state, priority, paused, discount_send, next_attempt_at FROM jobs \
+             WHERE {QUEUED} AND next_attempt_at <= ? AND (discount_send = 0 OR ?) ORDER BY priority, id LIMIT ?"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(q.now)
+            .bind(q.discount_open)
+            .bind(q.limit as i64)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let state: String = r.try_get("state")?;
+                Ok(QueuedJob {
+                    id: r.try_get("id")?,
+                    state: JobState::parse(&state).ok_or_else(|| corrupt("job state", &state))?,
+                    priority_rank: r.try_get("priority")?,
+                    paused: r.try_get("paused")?,
+                    discount_send: r.try_get("discount_send")?,
+                    next_attempt_at: r.try_get("next_attempt_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn claim(&self, job_id: i64, c: &Claim<'_>) -> Result<Option<JobRow>> {
         let mut tx = self.write.begin().await?;
         let sql = format!(
             "UPDATE jobs SET version = version + 1, state = 'in_progress', device_status = 'dialing', \
              port = ?, lease_until = ?, attempts = attempts + 1, current_page = 0, detail = '' \
-             WHERE id = (SELECT id FROM jobs WHERE {QUEUED} AND next_attempt_at <= ? \
-                         AND (discount_send = 0 OR ?) ORDER BY priority, id LIMIT 1) \
-             RETURNING {JOB_COLUMNS}"
+             WHERE id = ? AND {QUEUED} AND next_attempt_at <= ? RETURNING {JOB_COLUMNS}"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(port)
-            .bind(rule.lease_until)
-            .bind(rule.now)
-            .bind(rule.discount_open)
+            .bind(c.port)
+            .bind(c.lease_until)
+            .bind(job_id)
+            .bind(c.now)
             .fetch_optional(&mut *tx)
             .await?;
         let Some(row) = row else { return Ok(None) };
@@ -262,9 +286,9 @@ impl Store for SqliteStore {
         )
         .bind(job.id)
         .bind(job.attempts as i64)
-        .bind(port)
-        .bind(rule.now)
-        .bind(tsid)
+        .bind(c.port)
+        .bind(c.now)
+        .bind(c.tsid)
         .bind(job.pages_confirmed as i64)
         .execute(&mut *tx)
         .await?;
