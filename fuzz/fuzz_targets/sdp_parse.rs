@@ -2,7 +2,7 @@
 //! that parses to the same streams; the T.38 parameters of any stream read and answer cleanly.
 #![no_main]
 
-use ferrofax_sip::{SessionDescription, T38Params};
+use ferrofax_sdp::{SessionDescription, T38Params};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

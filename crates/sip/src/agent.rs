@@ -2,21 +2,23 @@
 //! an INVITE flood guard in front of the transaction layer ([`crate::flood`]), outgoing INVITEs
 //! carrying our SDP (answering 401/407 with the account's digest credentials), incoming INVITEs
 //! offered to the application with the address they really came from (the transport's, not
-//! the forgeable Via), and registration with a registrar ([`crate::register`]).
+//! the forgeable Via), requests within a dialog handed to its call (also those that overtake the
+//! filing of a call we place), and registration with a registrar ([`crate::register`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rsipstack::EndpointBuilder;
-use rsipstack::dialog::dialog::{DialogState, DialogStateSender};
+use rsipstack::dialog::dialog::{Dialog, DialogState, DialogStateSender};
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Header, Method, Param, StatusCode, Transport, Uri};
 use rsipstack::transaction::endpoint::Endpoint;
+use rsipstack::transaction::transaction::Transaction;
 use rsipstack::transport::udp::UdpConnection;
 use rsipstack::transport::{TcpListenerConnection, TransportLayer};
 use tokio::sync::{mpsc, watch};
@@ -28,6 +30,9 @@ use crate::register::{Account, RegistrationState, RetryPolicy, keep_registered};
 use crate::{SessionDescription, SipError};
 
 type Watchers = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<DialogState>>>>;
+/// The Call-IDs of the calls we are placing whose INVITE has no final answer yet (or whose
+/// answer is still being filed).
+type Placing = Arc<Mutex<HashSet<String>>>;
 
 /// How an agent is set up.
 #[derive(Debug, Clone)]
@@ -71,6 +76,7 @@ pub struct SipAgent {
     dialogs: Arc<DialogLayer>,
     state_tx: DialogStateSender,
     watchers: Watchers,
+    placing: Placing,
     contact: Uri,
     local: SocketAddr,
     config: AgentConfig,
@@ -170,6 +176,7 @@ impl SipAgent {
         let user = config.account.as_ref().map(|a| a.user.clone()).unwrap_or_else(|| "fax".into());
         let contact = uri(&format!("sip:{user}@{local}"))?;
         let watchers: Watchers = Arc::default();
+        let placing: Placing = Arc::default();
         let (incoming_tx, incoming) = mpsc::channel(64);
 
         let inner = endpoint.inner.clone();
@@ -201,6 +208,7 @@ impl SipAgent {
         let serve = Serve {
             dialogs: dialogs.clone(),
             watchers: watchers.clone(),
+            placing: placing.clone(),
             states: state_tx.clone(),
             contact: contact.clone(),
             incoming: incoming_tx,
@@ -233,6 +241,7 @@ impl SipAgent {
             dialogs,
             state_tx,
             watchers,
+            placing,
             contact,
             local,
             config,
@@ -293,6 +302,7 @@ impl SipAgent {
             None => (uri(&format!("sip:{from_user}@{}", self.local))?, None),
         };
         let call_id = format!("{:016x}@ferrofax", random_u64());
+        let _placing = PlacingGuard::new(&self.placing, &call_id);
         let (wtx, events) = mpsc::unbounded_channel();
         self.watchers.lock().expect("watchers").insert(call_id.clone(), wtx);
         let forget = || {
@@ -384,7 +394,7 @@ const ACK_WAIT: Duration = Duration::from_secs(4);
 /// Whether `dialog` is ready for a re-INVITE: waits while the ACK of the first INVITE's 2xx
 /// is still on its way (a re-INVITE handled then would be taken for the first INVITE and
 /// never answered). False if it is still not acknowledged after [`ACK_WAIT`].
-async fn settled_for_reinvite(dialog: &rsipstack::dialog::dialog::Dialog) -> bool {
+async fn settled_for_reinvite(dialog: &Dialog) -> bool {
     let until = tokio::time::Instant::now() + ACK_WAIT;
     loop {
         match dialog.state() {
@@ -399,10 +409,56 @@ async fn settled_for_reinvite(dialog: &rsipstack::dialog::dialog::Dialog) -> boo
     }
 }
 
+/// A call in [`Placing`] for as long as [`SipAgent::call`] runs (dropped with it if the caller
+/// gives up).
+struct PlacingGuard<'a> {
+    placing: &'a Placing,
+    call_id: String,
+}
+
+impl<'a> PlacingGuard<'a> {
+    fn new(placing: &'a Placing, call_id: &str) -> PlacingGuard<'a> {
+        placing.lock().expect("placing").insert(call_id.to_string());
+        PlacingGuard { placing, call_id: call_id.to_string() }
+    }
+}
+
+impl Drop for PlacingGuard<'_> {
+    fn drop(&mut self) {
+        self.placing.lock().expect("placing").remove(&self.call_id);
+    }
+}
+
+/// How long a request in a call we are placing may wait for the call's dialog to be filed.
+/// rsipstack sends the ACK of the far end's 2xx before it files the dialog under the far end's
+/// tag, so a request the far end sends the moment our ACK reaches it can overtake the filing;
+/// it is a matter of task scheduling, bounded all the same.
+const FILING_WAIT: Duration = Duration::from_secs(2);
+
+/// The dialog an in-dialog request belongs to. In a call we are placing whose answer is still
+/// being filed, waits for the dialog (at most [`FILING_WAIT`]) rather than have a request of a
+/// call that exists answered 481 Call/Transaction Does Not Exist.
+async fn dialog_of(dialogs: &DialogLayer, placing: &Placing, tx: &Transaction) -> Option<Dialog> {
+    let call_id = tx.original.call_id_header().ok()?.value().to_string();
+    let until = tokio::time::Instant::now() + FILING_WAIT;
+    loop {
+        // Read before matching: a call no longer being placed has its dialog filed, or never will.
+        let being_placed = placing.lock().expect("placing").contains(&call_id);
+        if let Some(dialog) = dialogs.match_dialog(tx) {
+            return Some(dialog);
+        }
+        if !being_placed || tokio::time::Instant::now() >= until {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// What serving incoming requests needs.
 struct Serve {
     dialogs: Arc<DialogLayer>,
     watchers: Watchers,
+    placing: Placing,
     states: DialogStateSender,
     contact: Uri,
     incoming: mpsc::Sender<IncomingCall>,
@@ -413,23 +469,21 @@ impl Serve {
         while let Some(mut tx) = txs.recv().await {
             let in_dialog = tx.original.to_header().ok().and_then(|t| t.tag().ok().flatten()).is_some();
             if in_dialog {
-                match self.dialogs.match_dialog(&tx) {
-                    Some(mut dialog) => {
-                        tokio::spawn(async move {
-                            if tx.original.method == Method::Invite && !settled_for_reinvite(&dialog).await {
-                                // Our answer to the first INVITE is still unacknowledged after
-                                // the ACK's retransmissions had time to come (RFC 3261 §14.2).
-                                let retry = Header::RetryAfter((1 + crate::agent::random_u64() % 5).to_string().into());
-                                let _ = tx.reply_with(StatusCode::ServerInternalError, vec![retry], None).await;
-                                return;
-                            }
-                            let _ = dialog.handle(&mut tx).await;
-                        });
-                    }
-                    None => {
+                let (dialogs, placing) = (self.dialogs.clone(), self.placing.clone());
+                tokio::spawn(async move {
+                    let Some(mut dialog) = dialog_of(&dialogs, &placing, &tx).await else {
                         let _ = tx.reply(StatusCode::CallTransactionDoesNotExist).await;
+                        return;
+                    };
+                    if tx.original.method == Method::Invite && !settled_for_reinvite(&dialog).await {
+                        // Our answer to the first INVITE is still unacknowledged after the
+                        // ACK's retransmissions had time to come (RFC 3261 §14.2).
+                        let retry = Header::RetryAfter((1 + crate::agent::random_u64() % 5).to_string().into());
+                        let _ = tx.reply_with(StatusCode::ServerInternalError, vec![retry], None).await;
+                        return;
                     }
-                }
+                    let _ = dialog.handle(&mut tx).await;
+                });
                 continue;
             }
             match tx.original.method {
