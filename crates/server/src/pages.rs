@@ -9,7 +9,8 @@ use ferrofax_image::{CodedPage, FaxMetadata, write_tiff};
 use ferrofax_render::BrandingLine;
 
 use crate::auth::Caller;
-use crate::clock::Millis;
+use crate::clock::{Clock, Millis};
+use crate::ports::LineRegistry;
 use crate::documents::DocStore;
 use crate::error::{ServiceError, ServiceResult};
 use crate::queue::Jobs;
@@ -30,6 +31,8 @@ fn unreadable(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Service
 /// The pages part: reads the stored pages of jobs and received faxes.
 pub struct Pages {
     store: Arc<dyn Store>,
+    ports: Arc<LineRegistry>,
+    clock: Arc<dyn Clock>,
     docs: DocStore,
     settings: Arc<SettingsCell>,
     time_zone: jiff::tz::TimeZone,
@@ -44,36 +47,85 @@ pub struct DocumentFile {
 }
 
 impl Pages {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: Arc<dyn Store>,
+        ports: Arc<LineRegistry>,
+        clock: Arc<dyn Clock>,
         docs: DocStore,
         settings: Arc<SettingsCell>,
         time_zone: jiff::tz::TimeZone,
         jobs: Arc<Jobs>,
     ) -> Pages {
-        Pages { store, docs, settings, time_zone, jobs }
+        Pages { store, ports, clock, docs, settings, time_zone, jobs }
     }
 
-    /// The single-page TIFF of page `n` (1-based) of a job's document.
-    pub async fn page(&self, caller: &Caller, id: i64, n: u32) -> ApiResult<Vec<u8>> {
+    /// The single-page TIFF of page `n` (1-based) of a job's document: as stored, or (`sent`)
+    /// as it goes, or went, on the line.
+    pub async fn page(&self, caller: &Caller, id: i64, n: u32, sent: bool) -> ApiResult<Vec<u8>> {
         let row = self.jobs.job_for(caller, id).await?;
         check_page_number(&row, n)?;
+        if let Some((tsid, at)) = self.sent_branding(&row, sent).await? {
+            let page = self.page_to_send(&row, n, &tsid, at).await?;
+            return Ok(write_tiff(&[page], &FaxMetadata::default()));
+        }
         let (dir, k) = self.page_location(&row, n).await?;
         let docs = self.docs.clone();
         tokio::task::spawn_blocking(move || docs.page_file(&dir, k)).await?.map_err(unreadable)
     }
 
+    /// What a page as sent is branded with: the identity and start time of the job's last
+    /// attempt, or, before any, what would be sent now. None when pages are wanted as stored,
+    /// when the job is a received fax, or when Branding is off (pages go out as stored).
+    async fn sent_branding(&self, row: &JobRow, sent: bool) -> ApiResult<Option<(String, Millis)>> {
+        if !sent {
+            return Ok(None);
+        }
+        if row.job_type != JobType::Send {
+            return Err(ServiceError::invalid("sent", "sent applies to outgoing faxes; a received fax is as it arrived"));
+        }
+        let s = self.settings.snapshot();
+        if !s.branding {
+            return Ok(None);
+        }
+        let attempts = self.store.attempts(row.id).await?;
+        if let Some(a) = attempts.last() {
+            return Ok(Some((a.tsid.clone(), a.started_at)));
+        }
+        let tsid = if !row.fields.tsid.is_empty() && !s.use_device_tsid {
+            row.fields.tsid.clone()
+        } else {
+            self.ports.ports().iter().find(|p| p.send).map(|p| p.tsid.clone()).unwrap_or_default()
+        };
+        Ok(Some((tsid, self.clock.now())))
+    }
+
+    /// Page `n` of a job as stored or as sent.
+    async fn page_as(&self, row: &JobRow, n: u32, sent: bool) -> ApiResult<CodedPage> {
+        match self.sent_branding(row, sent).await? {
+            Some((tsid, at)) => self.page_to_send(row, n, &tsid, at).await,
+            None => self.job_page(row, n).await,
+        }
+    }
+
     /// Page `n` (1-based) of a job as a PNG picture with square pixels: the page itself in
     /// 1 bit, or `width` pixels wide in 8-bit grey (see
     /// [`ferrofax_render::preview::thumbnail_png`]).
-    pub async fn page_png(&self, caller: &Caller, id: i64, n: u32, width: Option<u32>) -> ApiResult<Vec<u8>> {
+    pub async fn page_png(
+        &self,
+        caller: &Caller,
+        id: i64,
+        n: u32,
+        width: Option<u32>,
+        sent: bool,
+    ) -> ApiResult<Vec<u8>> {
         if let Some(w) = width {
             let (lo, hi) = ferrofax_api::document::PAGE_PNG_WIDTHS.into_inner();
             validate::range("width", w as i64, lo as i64, hi as i64).map_err(|e| ServiceError::invalid("width", e))?;
         }
         let row = self.jobs.job_for(caller, id).await?;
         check_page_number(&row, n)?;
-        let page = self.job_page(&row, n).await?;
+        let page = self.page_as(&row, n, sent).await?;
         tokio::task::spawn_blocking(move || {
             let bitmap = page.decode(n).map_err(unreadable)?;
             Ok(match width {
@@ -173,10 +225,24 @@ impl Pages {
         .map_err(unreadable)
     }
 
-    /// A job's whole document (see [`Core::stored_pages`]) as one file with the fax's
+    /// A job's whole document (see [`Pages::stored_pages`]) as one file with the fax's
     /// metadata, for a caller who may see the job.
-    pub async fn job_document(&self, caller: &Caller, id: i64, format: DocumentFormat) -> ApiResult<DocumentFile> {
+    pub async fn job_document(
+        &self,
+        caller: &Caller,
+        id: i64,
+        format: DocumentFormat,
+        sent: bool,
+    ) -> ApiResult<DocumentFile> {
         let row = self.jobs.job_for(caller, id).await?;
+        if let Some((tsid, at)) = self.sent_branding(&row, sent).await? {
+            let mut pages = Vec::with_capacity(row.page_count as usize);
+            for n in 1..=row.page_count {
+                pages.push(self.page_to_send(&row, n, &tsid, at).await?);
+            }
+            let meta = crate::archive::sent_metadata(&row, &tsid, row.finished_at.unwrap_or(at));
+            return self.pages_file(pages, meta, format).await;
+        }
         let meta = if row.job_type == JobType::Send {
             // The identity the last call sent, else the one asked for.
             let attempts = self.store.attempts(id).await?;
@@ -202,7 +268,7 @@ impl Pages {
     }
 
     /// A received fax as one multi-page TIFF with its metadata (routing sends this on; unlike
-    /// [`Core::received_file`] it makes a TIFF even of a reception that kept no page).
+    /// [`Pages::received_file`] it makes a TIFF even of a reception that kept no page).
     pub async fn received_document(&self, id: i64) -> ApiResult<Vec<u8>> {
         let row = self
             .store
@@ -224,6 +290,16 @@ impl Pages {
                 format!("job {} has no pages", row.id),
             ));
         }
+        self.pages_file(pages, meta, format).await
+    }
+
+    /// Pages as one TIFF Class F or PDF file.
+    async fn pages_file(
+        &self,
+        pages: Vec<CodedPage>,
+        meta: FaxMetadata,
+        format: DocumentFormat,
+    ) -> ApiResult<DocumentFile> {
         tokio::task::spawn_blocking(move || {
             let bytes = match format {
                 DocumentFormat::Tiff => write_tiff(&pages, &meta),

@@ -164,6 +164,8 @@ impl Scheduler {
     /// One attempt of a claimed job on a reserved port.
     async fn attempt(self: Arc<Self>, job: JobRow, port: PortView, cancel: CancellationToken) {
         let core = &self;
+        // The attempt began when it was claimed (its row says so).
+        let started_at = job.lease_until.map(|l| l - core.lease_ms).unwrap_or_else(|| core.clock.now());
         let s = core.settings.snapshot();
         let tsid =
             if s.use_device_tsid || job.fields.tsid.is_empty() { port.tsid.clone() } else { job.fields.tsid.clone() };
@@ -186,7 +188,7 @@ impl Scheduler {
         } else {
             match core.drivers.get(&port.device_id) {
                 Some(driver) => {
-                    let call = Outgoing { port: &port, job: &job, tsid: &tsid, cancel: &cancel };
+                    let call = Outgoing { port: &port, job: &job, tsid: &tsid, cancel: &cancel, started_at };
                     driver.place_call(&core.lines, call).await
                 }
                 None => not_placed(

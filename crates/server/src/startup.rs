@@ -77,7 +77,15 @@ pub async fn start(config: Config, data_dir: PathBuf, clock: Arc<dyn Clock>) -> 
         time_zone.clone(),
         lease_ms,
     ));
-    let pages = Arc::new(Pages::new(store.clone(), docs.clone(), settings.clone(), time_zone.clone(), jobs.clone()));
+    let pages = Arc::new(Pages::new(
+        store.clone(),
+        ports.clone(),
+        clock.clone(),
+        docs.clone(),
+        settings.clone(),
+        time_zone.clone(),
+        jobs.clone(),
+    ));
     let routing = Arc::new(crate::routing::Runtime::new(
         &data_dir,
         crate::routing::Parts {

@@ -370,3 +370,36 @@ async fn the_openapi_document_describes_the_document_endpoints() {
         assert!(schemas.contains_key(s), "schema {s} is missing");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_as_sent_carry_the_branding_line_the_far_end_received() {
+    let f = Faxd::start(loopback_config(5.0)).await;
+    let token = f.admin.clone();
+    let (id, received) = f.fax_through(json!({"fax_number": "100"}), "Page one\x0cPage two").await;
+    let got = f.received_pages(received).await;
+    let ink_on_top = |bytes: &[u8]| {
+        let (w, _, pixels) = decode_png(bytes);
+        pixels[..(w * 12) as usize].iter().filter(|&&g| g < 200).count()
+    };
+    for n in 1..=2u32 {
+        // As stored: no branding line at the top. As sent: the line, and the same pixels the
+        // receiving port stored.
+        let (s, _, stored) = f.fetch(&format!("/v1/jobs/{id}/pages/{n}.png?width=400"), &token).await;
+        assert_eq!(s, 200);
+        let (s, _, sent) = f.fetch(&format!("/v1/jobs/{id}/pages/{n}.png?width=400&sent=true"), &token).await;
+        assert_eq!(s, 200);
+        assert_eq!(ink_on_top(&stored), 0, "page {n} as stored");
+        assert!(ink_on_top(&sent) > 30, "page {n} as sent has its branding line");
+        let (s, _, tiff) = f.fetch(&format!("/v1/jobs/{id}/pages/{n}?sent=true"), &token).await;
+        assert_eq!(s, 200);
+        let sent_page = support::tiff_pages(&tiff).remove(0).0;
+        assert_eq!(sent_page, got[n as usize - 1].0, "page {n} as sent is the page received");
+    }
+    let (s, _, doc) = f.fetch(&format!("/v1/jobs/{id}/document?sent=true"), &token).await;
+    assert_eq!(s, 200);
+    let pages: Vec<_> = support::tiff_pages(&doc).into_iter().map(|(b, _)| b).collect();
+    assert_eq!(pages, got.iter().map(|(b, _)| b.clone()).collect::<Vec<_>>(), "the document as sent");
+    // A received fax has no other form.
+    let (s, _, body) = f.fetch(&format!("/v1/jobs/{received}/document?sent=true"), &token).await;
+    assert_eq!(s, 422, "{}", String::from_utf8_lossy(&body));
+}

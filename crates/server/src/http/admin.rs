@@ -164,6 +164,10 @@ pub async fn inbox_document(
     Query(q): Query<FormatQuery>,
 ) -> HttpResult<impl IntoResponse> {
     let format = q.format_or(DocumentFormat::Tiff)?;
+    if q.sent() {
+        let why = "sent applies to outgoing faxes; a received fax is as it arrived";
+        return Err(super::Http(Problem::new(ProblemType::InvalidValue, why).with_field("sent")));
+    }
     Ok(file_response(id, core.pages.received_file(id, format).await?))
 }
 

@@ -32,9 +32,17 @@ pub struct FormatQuery {
     /// `tiff`: a multi-page TIFF Class F with the fax's metadata; `pdf`: one PDF page per
     /// fax page.
     format: Option<String>,
+    /// Outgoing faxes: `true` gives the pages as they go (or went) on the line, with the
+    /// branding line when the Branding setting is on; without it, the pages as stored.
+    sent: Option<bool>,
 }
 
 impl FormatQuery {
+    /// Whether the pages are wanted as sent.
+    pub fn sent(&self) -> bool {
+        self.sent.unwrap_or(false)
+    }
+
     /// The format asked for, or `default`; an unknown one is a 422.
     pub fn format_or(&self, default: DocumentFormat) -> HttpResult<DocumentFormat> {
         match self.format.as_deref() {
@@ -45,9 +53,10 @@ impl FormatQuery {
     }
 }
 
-/// A job's whole document as sent or received: for an outgoing fax its cover page and
-/// document pages as stored (the branding line is drawn while sending, so it is not on them);
-/// for a received fax its pages. The same callers may fetch it as may see the job's pages.
+/// A job's whole document: for an outgoing fax its cover page and document pages as stored
+/// (the branding line is drawn while sending, so it is not on them), or with `?sent=true` as
+/// they go on the line; for a received fax its pages as they arrived. The same callers may
+/// fetch it as may see the job's pages.
 #[utoipa::path(get, path = "/v1/jobs/{id}/document", tag = "jobs",
     params(("id" = i64, Path, description = "job id"), FormatQuery),
     responses((status = 200, content_type = "image/tiff", body = Vec<u8>), (status = 200, content_type = "application/pdf", body = Vec<u8>),
@@ -60,7 +69,7 @@ pub async fn job_document(
 ) -> HttpResult<impl IntoResponse> {
     let Query(q) = q.map_err(|e| malformed(e.body_text()))?;
     let format = q.format_or(DocumentFormat::Tiff)?;
-    Ok(file_response(id, core.pages.job_document(&caller, id, format).await?))
+    Ok(file_response(id, core.pages.job_document(&caller, id, format, q.sent()).await?))
 }
 
 /// A document as a download named `fax-<id>.tif` or `fax-<id>.pdf`.

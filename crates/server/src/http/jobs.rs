@@ -184,6 +184,10 @@ pub struct PageQuery {
     /// For `.png` only: the picture's width in pixels, 50–1728 (8-bit grey, square pixels);
     /// without it the page is drawn one pixel per fax pixel in 1 bit.
     width: Option<String>,
+    /// `true`: the page as it goes (or went) on the line, with the branding line when the
+    /// Branding setting is on (dated and identified as the job's last call was, or would be
+    /// now); without it, the page as stored.
+    sent: Option<bool>,
 }
 
 impl PageQuery {
@@ -204,7 +208,8 @@ impl PageQuery {
 }
 
 /// Page `n` (1-based) of a job's document: `…/pages/3` (or `3.tif`) is the single-page TIFF
-/// as stored, `…/pages/3.png` a PNG preview with square pixels (`?width=` scales it).
+/// as stored, `…/pages/3.png` a PNG preview with square pixels (`?width=` scales it). Both are
+/// the page as stored; `?sent=true` gives it as it goes on the line (branding line included).
 #[utoipa::path(get, path = "/v1/jobs/{id}/pages/{n}", tag = "jobs",
     params(("id" = i64, Path, description = "job id"), ("n" = String, Path, description = "page number from 1, optionally with .tif or .png"), PageQuery),
     responses((status = 200, content_type = "image/tiff", body = Vec<u8>), (status = 200, content_type = "image/png", body = Vec<u8>), (status = 404, body = Problem), (status = 422, body = Problem)))]
@@ -228,9 +233,9 @@ pub async fn page(
     })?;
     let width = q.width(png)?;
     if png {
-        let bytes = core.pages.page_png(&caller, id, number, width).await?;
+        let bytes = core.pages.page_png(&caller, id, number, width, q.sent.unwrap_or(false)).await?;
         return Ok(([(header::CONTENT_TYPE, "image/png")], bytes));
     }
-    let bytes = core.pages.page(&caller, id, number).await?;
+    let bytes = core.pages.page(&caller, id, number, q.sent.unwrap_or(false)).await?;
     Ok(([(header::CONTENT_TYPE, "image/tiff")], bytes))
 }

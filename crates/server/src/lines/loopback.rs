@@ -127,7 +127,7 @@ impl LoopbackLine {
             s.address = job.fax_number.clone();
             s.routing_string = job.fax_number.clone();
         });
-        let pages = match ctx.pages_to_send(job, tsid, ctx.now()).await {
+        let pages = match ctx.pages_to_send(job, tsid, call.started_at).await {
             Ok(p) => p.into_iter().map(SendPage::coded).collect(),
             Err(why) => return sender_end.failed(DeviceStatus::FatalError, why),
         };

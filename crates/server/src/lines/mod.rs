@@ -47,6 +47,8 @@ pub struct Outgoing<'a> {
     pub tsid: &'a str,
     /// Cancelled when the job is cancelled: the call ends the T.30 way.
     pub cancel: &'a CancellationToken,
+    /// When the attempt began (its branding line is dated so).
+    pub started_at: Millis,
 }
 
 /// A kind of fax line.

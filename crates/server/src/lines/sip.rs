@@ -331,7 +331,7 @@ async fn send(ctx: &Arc<LineContext>, agent: Option<Arc<SipAgent>>, line: &SipLi
     let Some(agent) = agent else {
         return end.failed(DeviceStatus::FatalError, format!("SIP line {} is not running", port.device_id));
     };
-    let pages: Vec<SendPage> = match ctx.pages_to_send(job, tsid, ctx.now()).await {
+    let pages: Vec<SendPage> = match ctx.pages_to_send(job, tsid, call.started_at).await {
         Ok(p) => p.into_iter().map(SendPage::coded).collect(),
         Err(why) => return end.failed(DeviceStatus::FatalError, why),
     };
