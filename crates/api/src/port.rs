@@ -185,7 +185,8 @@ pub struct FaxStatus {
     pub current_page: u32,
     pub page_count: u32,
     pub document_name: String,
-    /// Bytes of the document on the line.
+    /// Bytes of the document on the line: the stored pages of the fax being sent (its cover
+    /// page included), or of the pages received so far.
     pub document_size: u64,
     /// Sending now.
     pub send: bool,
@@ -193,6 +194,8 @@ pub struct FaxStatus {
     pub receive: bool,
     /// The number being called.
     pub address: String,
+    /// The number the call is for, as routing sees it: the number dialled when sending, the
+    /// number called (the DID) when receiving.
     pub routing_string: String,
     pub sender_name: String,
     pub recipient_name: String,

@@ -136,6 +136,11 @@ async fn rings_delay_the_answer_by_rings_times_the_ring_time() {
     }
     let waited = answered_at.expect("the call is answered") - ringing_since;
     assert!((18_000..=19_000).contains(&waited), "answered after {waited} ms");
+    // FaxStatus names the document's size and the number the call is for, on both ends.
+    let sending = f.get("/v1/ports/loop1/status").await;
+    assert!(sending["document_size"].as_u64().unwrap() > 100, "{sending}");
+    assert_eq!(sending["routing_string"], "100", "{sending}");
+    assert_eq!(f.get("/v1/ports/loop2/status").await["routing_string"], "100");
     f.advance_until(id, 1000, 10 * MIN, |j| j["queue_status"] == "completed").await;
 }
 
