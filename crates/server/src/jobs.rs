@@ -54,12 +54,13 @@ pub fn view(row: &JobRow, o: &Outlook) -> JobView {
         // Nothing starts until the queue is resumed: there is no next attempt time to give.
         status_text.push_str(", queue paused");
         next_attempt_at = None;
-    } else if waiting && row.discount_send {
-        if let Some(opens) = o.window_opens_at() {
-            let at = o.window.describe_start();
-            status_text.push_str(&format!(", waits for the discount window from {at}"));
-            next_attempt_at = next_attempt_at.map(|t| t.max(opens));
-        }
+    } else if waiting
+        && row.discount_send
+        && let Some(opens) = o.window_opens_at()
+    {
+        let at = o.window.describe_start();
+        status_text.push_str(&format!(", waits for the discount window from {at}"));
+        next_attempt_at = next_attempt_at.map(|t| t.max(opens));
     }
     if no_line {
         status_text.push_str(", no line");

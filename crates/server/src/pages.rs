@@ -10,9 +10,9 @@ use ferrofax_render::BrandingLine;
 
 use crate::auth::Caller;
 use crate::clock::{Clock, Millis};
-use crate::ports::LineRegistry;
 use crate::documents::DocStore;
 use crate::error::{ServiceError, ServiceResult};
+use crate::ports::LineRegistry;
 use crate::queue::Jobs;
 use crate::settings::SettingsCell;
 use crate::store::{JobRow, Store};
@@ -82,7 +82,10 @@ impl Pages {
             return Ok(None);
         }
         if row.job_type != JobType::Send {
-            return Err(ServiceError::invalid("sent", "sent applies to outgoing faxes; a received fax is as it arrived"));
+            return Err(ServiceError::invalid(
+                "sent",
+                "sent applies to outgoing faxes; a received fax is as it arrived",
+            ));
         }
         let s = self.settings.snapshot();
         if !s.branding {

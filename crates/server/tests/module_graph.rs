@@ -157,8 +157,11 @@ fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
     None
 }
 
-/// Every edge between modules: (from, to), each a module path.
-fn edges(src: &Path) -> (BTreeSet<Vec<String>>, BTreeSet<(Vec<String>, Vec<String>)>) {
+/// A module's path from the crate root.
+type ModulePath = Vec<String>;
+
+/// Every module, and every edge between modules: (from, to).
+fn edges(src: &Path) -> (BTreeSet<ModulePath>, BTreeSet<(ModulePath, ModulePath)>) {
     let mods = modules(src);
     let known: BTreeSet<Vec<String>> = mods.iter().map(|(p, _)| p.clone()).collect();
     let mut edges = BTreeSet::new();

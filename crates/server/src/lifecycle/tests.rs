@@ -95,8 +95,10 @@ fn attempt_end_table() {
     use DeviceStatus as D;
     let line = Failure::Line;
     let retry_at = Some(NOW + 10 * 60_000);
+    /// (state before, paused, attempt, status, failure, cancelled, state after, paused after, next attempt)
+    type Row = (S, bool, u32, D, Failure, bool, S, bool, Option<Millis>);
     #[rustfmt::skip]
-    let table: &[(S, bool, u32, D, Failure, bool, S, bool, Option<Millis>)] = &[
+    let table: &[Row] = &[
         // delivered
         (S::InProgress, false, 1, D::Completed, line, false,                  S::Completed, false, None),
         // delivered although a cancel came too late: never Canceled

@@ -20,7 +20,7 @@ enum End<'a> {
         first: u32,
     },
     Receiving {
-        reception: Reception,
+        reception: Box<Reception>,
         /// The fax was stored (after its last page).
         stored: bool,
     },
@@ -54,7 +54,7 @@ impl<'a> CallObserver<'a> {
         CallObserver {
             ctx,
             device: device.into(),
-            end: End::Receiving { reception, stored: false },
+            end: End::Receiving { reception: Box::new(reception), stored: false },
             pages_confirmed: 0,
             remote_ident: String::new(),
         }
@@ -119,7 +119,7 @@ impl<'a> CallObserver<'a> {
             return;
         }
         *stored = true;
-        let r = Reception { pages: std::mem::take(&mut reception.pages), ..reception.clone() };
+        let r = Reception { pages: std::mem::take(&mut reception.pages), ..(**reception).clone() };
         if let Err(e) = self.ctx.receptions.record(r, complete).await {
             tracing::error!(port = %self.device, "storing a received fax failed: {}", e.chain());
         }
