@@ -277,3 +277,6 @@ impl Session {
 fn is_final_dcn(data: &[u8]) -> bool {
     Frame::parse(data).is_ok_and(|f| f.kind == Some(FrameType::Dcn) && f.final_frame)
 }
+
+#[cfg(test)]
+mod tests;
