@@ -129,6 +129,14 @@ impl T38Call {
         self.pump();
     }
 
+    /// The local user cancelled the fax: T.30 ends the call with DCN (see
+    /// [`Session::abort`]), and the call finishes once that is out.
+    pub fn abort(&mut self, now: Duration) {
+        self.now = now;
+        self.t30.abort(now);
+        self.pump();
+    }
+
     /// The next datagram to send.
     pub fn poll_datagram(&mut self) -> Option<Vec<u8>> {
         self.out.pop_front()
