@@ -13,8 +13,8 @@ use crate::call::{AfterTx, Call, Life};
 use crate::frame::Frame;
 use crate::receiver::Receiver;
 use crate::sender::Sender;
-use crate::timer::Expiry;
-use crate::{CallRole, Completion, Config, Event, Failure, FrameType, ModemCommand, ModemEvent, SendPage, Tone};
+use crate::timer::{Expiry, Timer};
+use crate::{CallRole, Completion, Config, Event, Failure, FrameType, ModemCommand, ModemEvent, Phase, SendPage, Tone};
 
 /// Optional frames (NSF, CSI, TSI, …) kept before a final frame; more are ignored.
 const MAX_OPTIONAL_FRAMES: usize = 8;
@@ -54,8 +54,8 @@ impl Session {
         let call = &mut self.call;
         call.now = now;
         call.life = Life::Running;
-        call.events.push_back(Event::Phase(crate::Phase::A));
-        call.start_timer(crate::timer::Timer::T1);
+        call.events.push_back(Event::Phase(Phase::A));
+        call.start_timer(Timer::T1);
         match (&mut self.half, call.cfg.role) {
             (Half::Sending(_), CallRole::Calling) => {
                 call.commands.push_back(ModemCommand::SendTone { tone: Tone::Cng, ms: 500 });
