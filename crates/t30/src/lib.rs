@@ -16,6 +16,7 @@
 //! assert!(matches!(rx.poll_command(), Some(ferrofax_t30::ModemCommand::SendTone { .. })));
 //! ```
 
+mod call;
 mod capabilities;
 mod config;
 mod document;
@@ -30,6 +31,7 @@ mod receiver;
 mod sender;
 mod session;
 pub mod tcf;
+mod timer;
 
 pub use capabilities::{Capabilities, Dcs, DcsError, PageLength, ScanTime, WidthSupport};
 pub use config::{CallRole, Config, CopyQuality, LocalCapabilities, Timers};

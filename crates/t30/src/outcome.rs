@@ -128,6 +128,9 @@ pub enum Failure {
     CallDropped,
     /// A page of the document to send could not be decoded.
     DocumentUnreadable,
+    /// The local user cancelled the fax ([`crate::Session::abort`]); the call was ended with
+    /// DCN if it had begun.
+    Cancelled,
 }
 
 impl Failure {
@@ -155,6 +158,7 @@ impl Failure {
             Failure::PollingNotSupported => "the other end asked to poll, and there is nothing to send",
             Failure::CallDropped => "the call was dropped",
             Failure::DocumentUnreadable => "a page of the document could not be read",
+            Failure::Cancelled => "the fax was cancelled by the local user",
         }
     }
 }

@@ -1,350 +1,211 @@
 //! The T.30 session: one call's procedure as a sans-IO state machine in the quinn-proto style.
 //! The driver feeds it modem events and timeouts with the current time, and drains the modem
 //! commands, the next timeout and the events for the application. Time is a [`Duration`]
-//! since any fixed start the driver likes. The sending and receiving halves of the procedure
-//! live in `sender.rs` and `receiver.rs`.
+//! since any fixed start the driver likes.
+//!
+//! A session is a [`Call`] (what both directions share: control frames, timers, the outcome)
+//! and one half: a [`Sender`] or a [`Receiver`], each with its own state type. This module
+//! routes what arrives to the half and owns the public face, including [`Session::abort`].
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
-use crate::frame::{Frame, build, ident_fif};
-use crate::{
-    CallRole, Capabilities, Completion, Config, Dcs, EcmPage, Event, Failure, FrameType, ModemCommand, ModemEvent,
-    Modulation, Negotiated, Phase, SendPage, Tone,
-};
+use crate::call::{AfterTx, Call, Life};
+use crate::frame::Frame;
+use crate::receiver::Receiver;
+use crate::sender::Sender;
+use crate::timer::{Expiry, Timer};
+use crate::{CallRole, Completion, Config, Event, Failure, FrameType, ModemCommand, ModemEvent, Phase, SendPage, Tone};
 
 /// Optional frames (NSF, CSI, TSI, …) kept before a final frame; more are ignored.
 const MAX_OPTIONAL_FRAMES: usize = 8;
 
-/// Where the procedure stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum State {
-    /// Not started.
-    Start,
-    // Sending.
-    AwaitDis,
-    AwaitCfr,
-    AwaitPostPageResponse,
-    AwaitPpsResponse,
-    AwaitCtr,
-    AwaitErr,
-    // Receiving.
-    AwaitCommand,
-    AwaitTcf,
-    AwaitPage,
-    ReceivingPage,
-    AwaitPostPageCommand,
-    AwaitDcn,
-    /// Finished: nothing more happens.
-    Done,
-}
-
-/// What to do when the transmission in progress is done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum AfterTx {
-    /// Enter a waiting state with its timer.
-    Wait(State, Duration),
-    /// Sender: DCS is out, now the training check.
-    SendTcf,
-    /// Sender: the page is out, now the end-of-page command (or PPS).
-    SendPostPage,
-    /// Receiver: the answer tone is out, now DIS.
-    SendDis,
-    /// The call is over.
-    Finish,
+/// The direction of the document.
+#[derive(Debug)]
+pub(crate) enum Half {
+    Sending(Sender),
+    Receiving(Receiver),
 }
 
 /// One T.30 call.
 #[derive(Debug)]
 pub struct Session {
-    pub(crate) cfg: Config,
-    pub(crate) state: State,
-    pub(crate) now: Duration,
-    pub(crate) commands: VecDeque<ModemCommand>,
-    pub(crate) events: VecDeque<Event>,
-    pub(crate) transmitting: Option<AfterTx>,
-    /// The running timer of the current state.
-    pub(crate) deadline: Option<Duration>,
-    /// T1: identification must be done by then.
-    pub(crate) t1_deadline: Option<Duration>,
-    /// T5: ECM receiver-not-ready must be over by then.
-    pub(crate) t5_deadline: Option<Duration>,
-    /// Frames of the transmission being received, up to its final frame.
-    pub(crate) rx_frames: Vec<Frame>,
-    /// Whether a frame with a bad FCS arrived in that transmission.
-    pub(crate) rx_damaged: bool,
-    /// The last control transmission, for repeats (CRP, T4).
-    pub(crate) last_sent: Vec<Vec<u8>>,
-    /// Tries of the current command.
-    pub(crate) tries: u32,
-    pub(crate) phase: Phase,
-    pub(crate) result: Option<Completion>,
-    /// A DIS has been received (sets the X bit of what this station sends).
-    pub(crate) dis_received: bool,
-    pub(crate) remote: Option<Capabilities>,
-    pub(crate) remote_ident: Option<String>,
-    pub(crate) dcs: Option<Dcs>,
-    pub(crate) negotiated: Option<Negotiated>,
-    pub(crate) pages_sent: u32,
-    pub(crate) pages_received: u32,
-    pub(crate) tx: Option<SenderState>,
-    pub(crate) rx: ReceiverState,
-}
-
-/// What the sending half keeps.
-#[derive(Debug)]
-pub(crate) struct SenderState {
-    pub(crate) pages: Vec<SendPage>,
-    /// The page in hand (index into `pages`).
-    pub(crate) page: usize,
-    /// Refusals (RTN) of the page in hand.
-    pub(crate) page_refusals: u32,
-    /// Modulation to try next.
-    pub(crate) modulation: Modulation,
-    /// The end-of-page command for the page in hand.
-    pub(crate) post_page: FrameType,
-    /// Train again (DCS and TCF) before the next page.
-    pub(crate) retrain: bool,
-    /// ECM: the page in hand, the block in hand, partial page requests for it, the frames to
-    /// send, pages sent in ECM (numbers PPS), long training after CTC.
-    pub(crate) ecm_page: Option<EcmPage>,
-    pub(crate) block: usize,
-    pub(crate) pprs: u32,
-    pub(crate) resend: Vec<u8>,
-    pub(crate) ecm_page_number: u8,
-    pub(crate) ecm_long_training: bool,
-}
-
-/// What the receiving half keeps.
-#[derive(Debug, Default)]
-pub(crate) struct ReceiverState {
-    /// Non-ECM data of the training check or the page arriving.
-    pub(crate) data: Vec<u8>,
-    /// ECM: the block arriving and the page's blocks so far.
-    pub(crate) block: crate::BlockRx,
-    pub(crate) page_data: Vec<u8>,
-    /// The last post-page command answered and the answer, to repeat if asked again.
-    pub(crate) last_answer: Option<(u8, Vec<u8>)>,
-    /// The DCS has been answered with CFR at least once.
-    pub(crate) trained: bool,
-    /// The last page ended with EOP and was answered.
-    pub(crate) document_complete: bool,
-    /// ECM: the last (page, block) confirmed.
-    pub(crate) last_block: Option<(u8, u8)>,
-    /// Non-ECM: the page received, waiting for its end-of-page command.
-    pub(crate) pending: Option<crate::ReceivedPage>,
-    /// In phase B sending DIS (repeated every T4 until a DCS comes).
-    pub(crate) in_phase_b: bool,
-    /// Image signal seen since the last answer (a repeated post-page command then means a
-    /// page that did not arrive, not a lost answer).
-    pub(crate) image_since_answer: bool,
-    /// T2 expiries in a row while waiting for a command.
-    pub(crate) t2_expiries: u32,
-    /// The (page, block) the last PPS named (EOR refers to it).
-    pub(crate) pps_id: Option<(u8, u8)>,
-    /// CRPs sent for the current command.
-    pub(crate) crps: u32,
+    pub(crate) call: Call,
+    pub(crate) half: Half,
 }
 
 impl Session {
     /// A session that sends `pages`.
     pub fn sender(cfg: Config, pages: Vec<SendPage>) -> Session {
-        let modulation = Modulation::best(cfg.capabilities.modems, cfg.capabilities.max_bit_rate);
-        let tx = SenderState {
-            pages,
-            page: 0,
-            page_refusals: 0,
-            modulation,
-            post_page: FrameType::Eop,
-            retrain: false,
-            ecm_page: None,
-            block: 0,
-            pprs: 0,
-            resend: Vec::new(),
-            ecm_page_number: 0,
-            ecm_long_training: false,
-        };
-        Session::new(cfg, Some(tx))
+        let tx = Sender::new(&cfg, pages);
+        Session { call: Call::new(cfg), half: Half::Sending(tx) }
     }
 
     /// A session that receives.
     pub fn receiver(cfg: Config) -> Session {
-        Session::new(cfg, None)
-    }
-
-    fn new(cfg: Config, tx: Option<SenderState>) -> Session {
-        Session {
-            cfg,
-            state: State::Start,
-            now: Duration::ZERO,
-            commands: VecDeque::new(),
-            events: VecDeque::new(),
-            transmitting: None,
-            deadline: None,
-            t1_deadline: None,
-            t5_deadline: None,
-            rx_frames: Vec::new(),
-            rx_damaged: false,
-            last_sent: Vec::new(),
-            tries: 0,
-            phase: Phase::A,
-            result: None,
-            dis_received: false,
-            remote: None,
-            remote_ident: None,
-            dcs: None,
-            negotiated: None,
-            pages_sent: 0,
-            pages_received: 0,
-            tx,
-            rx: ReceiverState::default(),
-        }
+        Session { call: Call::new(cfg), half: Half::Receiving(Receiver::new()) }
     }
 
     /// Starts the call at `now`: the caller sends CNG and listens for DIS, the answerer sends
     /// CED and DIS.
     pub fn start(&mut self, now: Duration) {
-        if self.state != State::Start {
+        if self.call.life != Life::NotStarted {
             return;
         }
-        self.now = now;
-        self.events.push_back(Event::Phase(Phase::A));
-        self.t1_deadline = Some(now + self.cfg.timers.t1);
-        // Sending as the answerer, or receiving as the caller, is polling, which this engine
-        // does not do.
-        if (self.tx.is_some()) != (self.cfg.role == CallRole::Calling) {
-            self.finish(Err(Failure::PollingNotSupported));
-            return;
+        let call = &mut self.call;
+        call.now = now;
+        call.life = Life::Running;
+        call.events.push_back(Event::Phase(Phase::A));
+        call.start_timer(Timer::T1);
+        match (&mut self.half, call.cfg.role) {
+            (Half::Sending(_), CallRole::Calling) => {
+                call.commands.push_back(ModemCommand::SendTone { tone: Tone::Cng, ms: 500 });
+                call.on_air = Some(AfterTx::Listen);
+            }
+            (Half::Receiving(_), CallRole::Answering) if call.cfg.ced_ms > 0 => {
+                call.commands.push_back(ModemCommand::SendTone { tone: Tone::Ced, ms: call.cfg.ced_ms });
+                call.on_air = Some(AfterTx::Continue);
+            }
+            (Half::Receiving(rx), CallRole::Answering) => rx.send_dis(call),
+            // Sending as the answerer, or receiving as the caller, is polling, which this
+            // engine does not do.
+            (Half::Sending(_), CallRole::Answering) | (Half::Receiving(_), CallRole::Calling) => {
+                call.finish(Err(Failure::PollingNotSupported))
+            }
         }
-        match self.cfg.role {
-            CallRole::Calling => {
-                self.commands.push_back(ModemCommand::SendTone { tone: Tone::Cng, ms: 500 });
-                self.transmitting = Some(AfterTx::Wait(State::AwaitDis, self.cfg.timers.t1));
-            }
-            CallRole::Answering if self.cfg.ced_ms > 0 => {
-                self.commands.push_back(ModemCommand::SendTone { tone: Tone::Ced, ms: self.cfg.ced_ms });
-                self.transmitting = Some(AfterTx::SendDis);
-            }
-            CallRole::Answering => self.send_dis(),
+    }
+
+    /// Cancels the fax at `now`, as the local user asked. A call in progress ends the T.30
+    /// way: DCN goes out on the control channel (once the transmission on the air, such as a
+    /// page, has ended), then the line is released. A call not yet started just ends. The
+    /// [`Completion`] says [`Failure::Cancelled`] with the pages confirmed so far. Calling it
+    /// again, or after the call has ended, changes nothing.
+    pub fn abort(&mut self, now: Duration) {
+        self.call.now = now;
+        match self.call.life {
+            Life::NotStarted => self.call.finish(Err(Failure::Cancelled)),
+            Life::Running => self.call.release(Err(Failure::Cancelled)),
+            Life::Ending(_) | Life::Finished(_) => {}
         }
     }
 
     /// Whether the session is over.
-    /// Ends the call at once for a cancelled fax (interim: as a lost line).
-    pub fn abort(&mut self, now: Duration) {
-        if !self.is_finished() {
-            self.handle_modem(now, ModemEvent::LineLost);
-        }
-    }
-
     pub fn is_finished(&self) -> bool {
-        self.state == State::Done
+        matches!(self.call.life, Life::Finished(_))
     }
 
     /// The far end's identity as far as it is known (its CSI when sending, TSI when
     /// receiving).
     pub fn remote_ident(&self) -> Option<&str> {
-        self.remote_ident.as_deref()
+        self.call.remote_ident.as_deref()
     }
 
     /// How the session ended, once it has.
     pub fn completion(&self) -> Option<&Completion> {
-        self.result.as_ref()
+        self.call.completion()
     }
 
     /// The next command for the modem.
     pub fn poll_command(&mut self) -> Option<ModemCommand> {
-        self.commands.pop_front()
+        self.call.commands.pop_front()
     }
 
     /// The next event for the application.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.call.events.pop_front()
     }
 
     /// When to call [`Session::handle_timeout`] next.
     pub fn poll_timeout(&self) -> Option<Duration> {
-        if self.state == State::Done || self.transmitting.is_some() {
+        if !self.call.running() || self.call.on_air.is_some() {
             return None;
         }
-        [self.deadline, self.t1_deadline, self.t5_deadline].into_iter().flatten().min()
+        self.call.timers.next()
     }
 
     /// Time has reached `now`.
     pub fn handle_timeout(&mut self, now: Duration) {
-        self.now = now;
-        if self.state == State::Done || self.transmitting.is_some() {
+        self.call.now = now;
+        if !self.call.running() || self.call.on_air.is_some() {
             return;
         }
-        if self.t1_deadline.is_some_and(|t| now >= t) {
-            self.t1_deadline = None;
-            self.fail(Failure::T1Expired, false);
-            return;
-        }
-        if self.t5_deadline.is_some_and(|t| now >= t) {
-            self.t5_deadline = None;
-            self.fail(Failure::T5Expired, true);
-            return;
-        }
-        if self.deadline.is_some_and(|t| now >= t) {
-            self.deadline = None;
-            if self.tx.is_some() { self.sender_timeout() } else { self.receiver_timeout() }
+        let Some(timer) = self.call.timers.take_expired(now) else { return };
+        match timer.rule(&self.call.cfg.timers).1 {
+            Expiry::Fail { failure, dcn } => self.call.fail(failure, dcn),
+            Expiry::ByState => match &mut self.half {
+                Half::Sending(tx) => tx.timeout(&mut self.call),
+                Half::Receiving(rx) => rx.timeout(&mut self.call),
+            },
         }
     }
 
     /// The modem reports something.
     pub fn handle_modem(&mut self, now: Duration, event: ModemEvent) {
-        self.now = now;
-        if self.state == State::Done {
-            return;
+        self.call.now = now;
+        match self.call.life {
+            Life::Running => self.running_modem(event),
+            Life::Ending(_) => self.ending_modem(event),
+            Life::NotStarted | Life::Finished(_) => {}
         }
+    }
+
+    /// The outcome is decided and DCN is going out or waits: only the end of a transmission,
+    /// the far end's DCN and the loss of the line matter now.
+    fn ending_modem(&mut self, event: ModemEvent) {
+        match event {
+            ModemEvent::TransmitDone => match self.call.on_air.take() {
+                Some(AfterTx::Dcn) => self.call.send_dcn(),
+                _ => self.call.finish(Ok(())),
+            },
+            ModemEvent::LineLost => self.call.finish(Ok(())),
+            ModemEvent::Frame { data, fcs_ok: true, .. } if is_final_dcn(&data) => self.call.finish(Ok(())),
+            _ => {}
+        }
+    }
+
+    fn running_modem(&mut self, event: ModemEvent) {
+        let now = self.call.now;
         match event {
             ModemEvent::TransmitDone => {
-                if let Some(after) = self.transmitting.take() {
+                if let Some(after) = self.call.on_air.take() {
                     self.after_transmit(after);
                 }
             }
             ModemEvent::LineLost => {
-                let result =
-                    if self.tx.is_none() && self.rx.document_complete { Ok(()) } else { Err(Failure::CallDropped) };
-                self.finish(result);
+                let result = match &self.half {
+                    Half::Receiving(rx) if rx.document_complete => Ok(()),
+                    _ => Err(Failure::CallDropped),
+                };
+                self.call.finish(result);
             }
             // The far end hanging up counts even while this end is still sending.
-            ModemEvent::Frame { data, fcs_ok: true, .. }
-                if self.transmitting.is_some()
-                    && Frame::parse(&data).is_ok_and(|f| f.kind == Some(FrameType::Dcn) && f.final_frame) =>
-            {
-                self.transmitting = None;
+            ModemEvent::Frame { data, fcs_ok: true, .. } if self.call.on_air.is_some() && is_final_dcn(&data) => {
+                self.call.on_air = None;
                 self.on_frame(&data, true, true);
             }
-            _ if self.transmitting.is_some() => {}
+            _ if self.call.on_air.is_some() => {}
             ModemEvent::ControlStarted | ModemEvent::ImageStarted(_) => {
-                self.rx_frames.clear();
-                self.rx_damaged = false;
+                self.call.rx_frames.clear();
+                self.call.rx_damaged = false;
                 // A response is on its way: give it time to arrive whole.
-                if let Some(d) = self.deadline {
-                    self.deadline = Some(d.max(now + self.cfg.timers.frame));
-                }
-                if self.tx.is_none() {
-                    self.receiver_signal(event);
+                self.call.timers.extend_response(now + self.call.cfg.timers.frame);
+                if let Half::Receiving(rx) = &mut self.half {
+                    rx.signal_started(&event);
                 }
             }
             ModemEvent::Frame { data, fcs_ok, modulation } => self.on_frame(&data, fcs_ok, modulation.is_none()),
             ModemEvent::ImageData(data) => {
-                if self.tx.is_none() {
-                    self.receiver_image_data(&data);
+                if let Half::Receiving(rx) = &mut self.half {
+                    rx.image_data(&mut self.call, &data);
                 }
             }
             ModemEvent::SignalEnded => {
-                if self.tx.is_none() {
-                    if self.rx_damaged
-                        && matches!(self.state, State::AwaitCommand | State::AwaitPostPageCommand | State::AwaitPage)
-                    {
+                if let Half::Receiving(rx) = &mut self.half {
+                    if self.call.rx_damaged && rx.awaits_command() {
                         // A command arrived too damaged to read: ask for it again.
-                        self.rx_damaged = false;
+                        self.call.rx_damaged = false;
                         self.frame_set_damaged();
                     } else {
-                        self.receiver_signal_end();
+                        rx.signal_ended(&mut self.call);
                     }
                 }
             }
@@ -354,172 +215,68 @@ impl Session {
 
     fn on_frame(&mut self, data: &[u8], fcs_ok: bool, control: bool) {
         let Ok(frame) = Frame::parse(data) else {
-            self.rx_damaged |= control;
+            self.call.rx_damaged |= control;
             return;
         };
         if !fcs_ok {
             // Only a damaged control frame is asked for again; a damaged ECM frame is simply
             // missing from its block.
             if control {
-                self.rx_damaged = true;
+                self.call.rx_damaged = true;
                 if frame.final_frame {
                     self.frame_set_damaged();
                 }
             }
             return;
         }
-        if !frame.final_frame && self.rx_frames.len() >= MAX_OPTIONAL_FRAMES {
+        if !frame.final_frame && self.call.rx_frames.len() >= MAX_OPTIONAL_FRAMES {
             return;
         }
         if matches!(frame.kind, Some(FrameType::Fcd | FrameType::Rcp)) {
-            if self.tx.is_none() {
-                self.receiver_ecm_frame(&frame);
+            if let Half::Receiving(rx) = &mut self.half {
+                rx.ecm_frame(&mut self.call, &frame);
             }
             return;
         }
         let final_frame = frame.final_frame;
-        self.rx_frames.push(frame);
+        self.call.rx_frames.push(frame);
         if final_frame {
-            let frames = std::mem::take(&mut self.rx_frames);
-            self.rx_damaged = false;
-            if self.tx.is_some() { self.sender_frames(frames) } else { self.receiver_frames(frames) }
-        }
-    }
-
-    /// The identity in a frame set (`ident`: TSI or CSI), and the final frame's type and FIF.
-    pub(crate) fn take_final(&mut self, frames: &[Frame], ident: FrameType) -> Option<(FrameType, Vec<u8>)> {
-        if let Some(f) = frames.iter().find(|f| f.kind == Some(ident)) {
-            let named = crate::frame::parse_ident(&f.fif);
-            if self.remote_ident.as_ref() != Some(&named) {
-                self.events.push_back(Event::RemoteIdentified { ident: named.clone() });
+            let frames = std::mem::take(&mut self.call.rx_frames);
+            self.call.rx_damaged = false;
+            match &mut self.half {
+                Half::Sending(tx) => tx.frames(&mut self.call, frames),
+                Half::Receiving(rx) => rx.frames(&mut self.call, frames),
             }
-            self.remote_ident = Some(named);
         }
-        let last = frames.last()?;
-        Some((last.kind?, last.fif.clone()))
-    }
-
-    /// The mode of `dcs` is agreed (the training check passed): record it and tell the
-    /// application.
-    pub(crate) fn agree(&mut self, dcs: &Dcs) {
-        let n = Negotiated::from(dcs);
-        self.negotiated = Some(n);
-        self.events.push_back(Event::Negotiated(n));
     }
 
     /// A transmission's final frame arrived damaged.
     fn frame_set_damaged(&mut self) {
-        self.rx_frames.clear();
-        self.rx_damaged = false;
-        if self.tx.is_none() && self.state != State::AwaitDcn && self.rx.crps < self.cfg.timers.command_tries {
-            self.rx.crps += 1;
-            // Ask for the command again.
-            self.send_control(vec![self.frame(FrameType::Crp, &[])], AfterTx::Wait(self.state, self.cfg.timers.t2));
+        self.call.rx_frames.clear();
+        self.call.rx_damaged = false;
+        if let Half::Receiving(rx) = &mut self.half {
+            rx.damaged_command(&mut self.call);
         }
     }
 
     fn after_transmit(&mut self, after: AfterTx) {
         match after {
-            AfterTx::Wait(state, timeout) => self.wait(state, timeout),
-            AfterTx::SendTcf => self.send_tcf(),
-            AfterTx::SendPostPage => self.send_post_page(),
-            AfterTx::SendDis => self.send_dis(),
-            AfterTx::Finish => {
-                self.state = State::Done;
-                self.commands.push_back(ModemCommand::Hangup);
-            }
+            AfterTx::Listen => {}
+            AfterTx::Wait(timer) => self.call.wait(timer),
+            AfterTx::Continue => match &mut self.half {
+                Half::Sending(tx) => tx.next(&mut self.call),
+                Half::Receiving(rx) => rx.next(&mut self.call),
+            },
+            AfterTx::Dcn => self.call.send_dcn(),
+            AfterTx::Hangup => self.call.finish(Ok(())),
         }
-    }
-
-    /// Enters a waiting state with its timer.
-    pub(crate) fn wait(&mut self, state: State, timeout: Duration) {
-        self.state = state;
-        self.deadline = Some(self.now + timeout);
-        self.rx_frames.clear();
-    }
-
-    /// A frame to send, with the X bit this station uses.
-    pub(crate) fn frame(&self, kind: FrameType, fif: &[u8]) -> Vec<u8> {
-        build(kind, self.dis_received, true, fif)
-    }
-
-    /// Sends V.21 frames (the last is made final), remembering them for repeats.
-    pub(crate) fn send_control(&mut self, mut frames: Vec<Vec<u8>>, after: AfterTx) {
-        let n = frames.len();
-        for (i, f) in frames.iter_mut().enumerate() {
-            f[1] = if i + 1 == n { crate::frame::CONTROL_FINAL } else { crate::frame::CONTROL_NON_FINAL };
-        }
-        self.last_sent = frames.clone();
-        self.deadline = None;
-        self.commands.push_back(ModemCommand::SendControl(frames));
-        self.transmitting = Some(after);
-    }
-
-    /// Sends the last control transmission again.
-    pub(crate) fn repeat_last(&mut self, after: AfterTx) {
-        let frames = self.last_sent.clone();
-        self.send_control(frames, after);
-    }
-
-    /// The identity frame (TSI or CSI) for this station, if it has an identity.
-    pub(crate) fn ident_frame(&self, kind: FrameType) -> Option<Vec<u8>> {
-        (!self.cfg.ident.trim().is_empty()).then(|| self.frame(kind, &ident_fif(&self.cfg.ident)))
-    }
-
-    pub(crate) fn set_phase(&mut self, phase: Phase) {
-        if self.phase != phase {
-            self.phase = phase;
-            self.events.push_back(Event::Phase(phase));
-        }
-    }
-
-    /// Ends the session with a failure, sending DCN first when `dcn`.
-    pub(crate) fn fail(&mut self, failure: Failure, dcn: bool) {
-        self.finish_with_dcn(Err(failure), dcn);
-    }
-
-    /// Ends the session, sending DCN first when `dcn`.
-    pub(crate) fn finish_with_dcn(&mut self, result: Result<(), Failure>, dcn: bool) {
-        if self.state == State::Done || self.result.is_some() {
-            return;
-        }
-        self.record(result);
-        self.set_phase(Phase::E);
-        self.deadline = None;
-        self.t1_deadline = None;
-        self.t5_deadline = None;
-        if dcn {
-            let f = self.frame(FrameType::Dcn, &[]);
-            self.send_control(vec![f], AfterTx::Finish);
-        } else {
-            self.finish(result);
-        }
-    }
-
-    /// Ends the session at once.
-    pub(crate) fn finish(&mut self, result: Result<(), Failure>) {
-        if self.state == State::Done {
-            return;
-        }
-        self.record(result);
-        self.set_phase(Phase::E);
-        self.state = State::Done;
-        self.transmitting = None;
-        self.commands.push_back(ModemCommand::Hangup);
-    }
-
-    fn record(&mut self, result: Result<(), Failure>) {
-        if self.result.is_some() {
-            return;
-        }
-        let c = Completion {
-            result,
-            pages_sent: self.pages_sent,
-            pages_received: self.pages_received,
-            negotiated: self.negotiated,
-            remote_ident: self.remote_ident.clone(),
-        };
-        self.result = Some(c.clone());
-        self.events.push_back(Event::Finished(c));
     }
 }
+
+/// Whether `data` is the final frame DCN.
+fn is_final_dcn(data: &[u8]) -> bool {
+    Frame::parse(data).is_ok_and(|f| f.kind == Some(FrameType::Dcn) && f.final_frame)
+}
+
+#[cfg(test)]
+mod tests;

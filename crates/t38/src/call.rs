@@ -129,8 +129,8 @@ impl T38Call {
         self.pump();
     }
 
-    /// The local user cancelled the fax: T.30 ends the call its way (DCN), and the call
-    /// finishes once that is out.
+    /// The local user cancelled the fax: T.30 ends the call with DCN (see
+    /// [`Session::abort`]), and the call finishes once that is out.
     pub fn abort(&mut self, now: Duration) {
         self.now = now;
         self.t30.abort(now);
