@@ -223,9 +223,10 @@ pub fn recovered(row: &mut JobRow, now: Millis) {
     row.lease_until = None;
 }
 
-/// The state a received fax is stored in: complete (Receive) or partial (FailReceive); with
-/// routing to do it says so from the start, so that a restart finds it unrouted.
-pub fn received(row: &mut JobRow, complete: bool, routing_to_do: bool, now: Millis) {
+/// The state a received fax is stored in: complete (Receive) or partial (FailReceive, saying
+/// why the call ended early when known); with routing to do it says so from the start, so
+/// that a restart finds it unrouted.
+pub fn received(row: &mut JobRow, complete: bool, why_partial: Option<&str>, routing_to_do: bool, now: Millis) {
     row.job_type = if complete { JobType::Receive } else { JobType::FailReceive };
     row.state = if complete { JobState::Completed } else { JobState::Failed };
     row.device_status = match (routing_to_do, complete) {
@@ -233,7 +234,11 @@ pub fn received(row: &mut JobRow, complete: bool, routing_to_do: bool, now: Mill
         (false, true) => DeviceStatus::Completed,
         (false, false) => DeviceStatus::Disconnected,
     };
-    row.detail = if complete { "received".into() } else { "partial reception kept".into() };
+    row.detail = match (complete, why_partial) {
+        (true, _) => "received".into(),
+        (false, Some(why)) => format!("partial reception kept: {why}"),
+        (false, None) => "partial reception kept".into(),
+    };
     row.attempts = 1;
     row.finished_at = Some(now);
 }

@@ -90,6 +90,13 @@ async fn a_call_cancelled_halfway_keeps_the_pages_already_received() {
     let inbox = f.get("/v1/inbox").await;
     let partial = inbox.as_array().unwrap().iter().find(|x| x["type"] == "fail_receive").expect("a partial reception");
     assert!(partial["page_count"].as_u64().unwrap() >= confirmed, "{partial}");
+    // The call was ended the T.30 way: the receiver heard the sender's DCN (not a dropped line).
+    let received = f.job(partial["job_id"].as_i64().unwrap()).await;
+    assert_eq!(
+        received["detail"], "partial reception kept: the other end disconnected before the end of the document",
+        "{received}"
+    );
+    assert_eq!(j["detail"], "cancelled during the call", "{j}");
     // Both ports are free again.
     for port in ["loop1", "loop2"] {
         let s = f.get(&format!("/v1/ports/{port}/status")).await;

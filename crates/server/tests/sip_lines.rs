@@ -450,3 +450,38 @@ async fn a_far_end_hanging_up_mid_fax_ends_the_attempt_at_once() {
     assert_eq!(j["device_status"], "disconnected", "{j}");
     assert_eq!(j["detail"], "the far end hung up before any page was confirmed", "{j}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fax_cancelled_mid_call_ends_with_dcn_then_bye() {
+    let (pa, pb) = (free_udp_port(), free_udp_port());
+    let a = Faxd::start(sip_line("sip1", pa, pb, true, "+1 555 0100")).await;
+    let b = Faxd::start(sip_line("sip2", pb, pa, false, "+1 555 0200")).await;
+    let (s, v) =
+        a.submit_as(&a.admin.clone(), json!({"fax_number": "200"}), b"one\x0ctwo\x0cthree".to_vec(), "three.txt").await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["job_ids"][0].as_i64().unwrap();
+    wait_for(&a, id, |j| j["pages_confirmed"] == 1).await;
+    let (s, v) = a.call(reqwest::Method::POST, &format!("/v1/jobs/{id}/cancel"), &a.admin.clone(), None).await;
+    assert_eq!(s, 200, "{v}");
+    let j = wait_for(&a, id, |j| j["queue_status"] != "in_progress" && j["queue_status"] != "deleting").await;
+    assert_eq!(
+        (j["queue_status"].as_str(), j["detail"].as_str()),
+        (Some("canceled"), Some("cancelled during the call"))
+    );
+    // The receiving faxd heard the sender's DCN before the BYE, and kept what it got.
+    let mut partial = None;
+    for _ in 0..100 {
+        let inbox = b.get("/v1/inbox").await;
+        partial = inbox.as_array().unwrap().iter().find(|x| x["type"] == "fail_receive").cloned();
+        if partial.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let partial = partial.expect("a partial reception on the receiving faxd");
+    let received = b.job(partial["job_id"].as_i64().unwrap()).await;
+    assert_eq!(
+        received["detail"], "partial reception kept: the other end disconnected before the end of the document",
+        "{received}"
+    );
+}

@@ -209,7 +209,7 @@ fn recovery_requeues_without_counting_the_interrupted_attempt() {
 
 fn received_row(complete: bool, routing: bool) -> JobRow {
     let mut row = JobRow::new(JobType::Receive, "", 0);
-    received(&mut row, complete, routing, NOW);
+    received(&mut row, complete, None, routing, NOW);
     row
 }
 
@@ -221,6 +221,9 @@ fn received_faxes_are_stored_complete_or_partial() {
     assert_eq!((r.job_type, r.state, r.device_status), (JobType::FailReceive, S::Failed, DeviceStatus::Disconnected));
     let r = received_row(false, true);
     assert_eq!((r.job_type, r.state, r.device_status), (JobType::FailReceive, S::Failed, DeviceStatus::Routing));
+    let mut r = JobRow::new(JobType::Receive, "", 0);
+    received(&mut r, false, Some("the other end disconnected before the end of the document"), false, NOW);
+    assert_eq!(r.detail, "partial reception kept: the other end disconnected before the end of the document");
 }
 
 /// Every way a routing pass ends, on a complete and on a partial reception, first pass and

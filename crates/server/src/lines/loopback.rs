@@ -141,6 +141,7 @@ impl LoopbackLine {
             caller_id: port.tsid.clone(),
             called_number: job.fax_number.clone(),
             pages: Vec::new(),
+            ended_early: None,
         };
         let mut receiver_end = CallObserver::receiving(ctx, &peer.device_id, reception);
 

@@ -97,6 +97,11 @@ impl<'a> CallObserver<'a> {
                     self.pages_confirmed = self.pages_confirmed.max(n);
                 }
             }
+            Event::Finished(c) => {
+                if let (End::Receiving { reception, .. }, Err(f)) = (&mut self.end, c.result) {
+                    reception.ended_early = Some(f.description().to_string());
+                }
+            }
             Event::PageReceived { received, last, .. } => {
                 if let End::Receiving { reception, .. } = &mut self.end {
                     reception.pages.push(received.into_coded());
@@ -108,6 +113,13 @@ impl<'a> CallObserver<'a> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Receiving: why the call ended before the fax's end, unless the engine said already.
+    pub fn ended_early(&mut self, why: &str) {
+        if let End::Receiving { reception, .. } = &mut self.end {
+            reception.ended_early.get_or_insert_with(|| why.to_string());
         }
     }
 

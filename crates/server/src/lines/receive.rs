@@ -26,6 +26,8 @@ pub struct Reception {
     pub caller_id: String,
     pub called_number: String,
     pub pages: Vec<CodedPage>,
+    /// Why the call ended before the fax's end, in fax terms, when it did.
+    pub ended_early: Option<String>,
 }
 
 /// Records received faxes.
@@ -75,7 +77,7 @@ impl Receptions {
                 true
             }
         };
-        lifecycle::received(&mut row, complete, routing_to_do, now);
+        lifecycle::received(&mut row, complete, r.ended_early.as_deref(), routing_to_do, now);
         let meta = received_metadata(&row);
         let docs = self.docs.clone();
         let pages = r.pages;

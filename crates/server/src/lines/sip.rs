@@ -36,6 +36,8 @@ use crate::ports::LineState;
 const CALL_LIMIT: Duration = Duration::from_secs(2 * 3600);
 /// How long an INVITE may go unanswered.
 const ANSWER_LIMIT: Duration = Duration::from_secs(60);
+/// How long a cancelled call may take to end with DCN before it is hung up.
+const ABORT_GRACE: Duration = Duration::from_secs(40);
 /// How long an audio call may take to get to T.38.
 const T38_SWITCH_LIMIT: Duration = Duration::from_secs(60);
 
@@ -258,6 +260,7 @@ async fn receive(
         caller_id: from,
         called_number: to,
         pages: Vec::new(),
+        ended_early: None,
     };
     let mut end = CallObserver::receiving(ctx, &port.device_id, reception);
     // Pages are kept as they come; the fax is stored as soon as its last page is in (before
@@ -274,6 +277,9 @@ async fn receive(
             None
         }
     };
+    if completion.is_none() {
+        end.ended_early("the caller hung up");
+    }
     sip.hangup().await;
     drop(rtp);
     // Pages of a fax that did not reach its end are kept as a partial reception.
@@ -406,6 +412,9 @@ async fn send(ctx: &Arc<LineContext>, agent: Option<Arc<SipAgent>>, line: &SipLi
             tracing::info!(line = %port.device_id, "the far end hung up during the fax: {hung_up:?}");
             None
         }
+        // A cancelled call has a while to end with DCN (the page on the line goes out first);
+        // then it is hung up all the same.
+        _ = async { cancel.cancelled().await; tokio::time::sleep(ABORT_GRACE).await } => None,
     };
     sip.hangup().await;
     if cancel.is_cancelled() {
