@@ -307,6 +307,16 @@ pub enum DriverConfig {
     Sip(SipLine),
 }
 
+impl DriverConfig {
+    /// The driver's name, as a port shows it (`loopback`, `sip`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DriverConfig::Loopback { .. } => "loopback",
+            DriverConfig::Sip(_) => "sip",
+        }
+    }
+}
+
 /// Which transports a SIP line speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SipTransport {

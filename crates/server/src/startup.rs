@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::admin::Admin;
 use crate::auth::Accounts;
 use crate::clock::{Clock, Millis};
-use crate::config::{Config, DriverConfig};
+use crate::config::Config;
 use crate::documents::DocStore;
 use crate::events::EventHub;
 use crate::lines::{LineContext, Receptions};
@@ -250,10 +250,7 @@ async fn sync_ports(store: &dyn Store, config: &Config) -> anyhow::Result<Vec<Po
         .iter()
         .enumerate()
         .map(|(i, l)| {
-            let driver = match l.driver {
-                DriverConfig::Loopback { .. } => "loopback",
-                DriverConfig::Sip { .. } => "sip",
-            };
+            let driver = l.driver.kind();
             let name = l.name.clone().unwrap_or_else(|| l.id.clone());
             match stored.iter().find(|p| p.device_id == l.id) {
                 Some(p) => PortView { name, driver: driver.into(), ..p.clone() },
