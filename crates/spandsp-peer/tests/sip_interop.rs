@@ -167,7 +167,7 @@ async fn faxd_sends_to_spandsp(t38_offer: T38Offer) {
     assert_eq!(job.remote_ident, "+49 30 1234567");
     let bytes = std::fs::read(&rx).unwrap();
     let tiff = read_tiff(&bytes, ReadLimits::default()).unwrap();
-    let sent = f.core.page_to_send(&job, 1, "+1 555 0100", 0).await.unwrap();
+    let sent = f.core.pages.page_to_send(&job, 1, "+1 555 0100", 0).await.unwrap();
     assert_eq!(tiff.pages.len(), 1);
     assert!(tiff.decode_page(0).unwrap() == sent.decode(1).unwrap(), "SpanDSP has the page pixel for pixel");
     assert_eq!(terminal.terminal.remote_ident().as_deref(), Some("+1 555 0100"));
@@ -246,7 +246,7 @@ async fn spandsp_sends_to_faxd(audio_first: bool) {
     assert_eq!(received["type"], "receive", "{received}");
     assert_eq!(received["tsid"], "+49 30 1234567", "{received}");
     assert_eq!(received["caller_id"], "4930", "{received}");
-    let bytes = f.core.received_document(received["job_id"].as_i64().unwrap()).await.unwrap();
+    let bytes = f.core.pages.received_document(received["job_id"].as_i64().unwrap()).await.unwrap();
     let tiff = read_tiff(&bytes, ReadLimits::default()).unwrap();
     assert_eq!(tiff.pages.len(), 2);
     for (i, p) in pages.iter().enumerate() {
