@@ -324,6 +324,12 @@ pub struct JobView {
     pub no_line: bool,
     /// Queue status in words, derived from the enum and modifiers.
     pub status_text: String,
+    /// What holds a queued job back now, in words: `queue paused` (PauseServerQueue) or
+    /// `the discount window from 20:00`; empty when nothing does (and for jobs not queued).
+    /// `next_attempt_at` is then the real time of its next attempt (none while the queue is
+    /// paused).
+    #[serde(default)]
+    pub waits_for: String,
     pub device_status: DeviceStatus,
     pub page_count: u32,
     /// Pages the receiver has confirmed; a retry resumes after them.

@@ -50,16 +50,18 @@ pub fn view(row: &JobRow, o: &Outlook) -> JobView {
     if row.paused {
         status_text.push_str(", paused");
     }
+    let mut waits_for = String::new();
     if waiting && o.queue_paused {
         // Nothing starts until the queue is resumed: there is no next attempt time to give.
+        waits_for = "queue paused".into();
         status_text.push_str(", queue paused");
         next_attempt_at = None;
     } else if waiting
         && row.discount_send
         && let Some(opens) = o.window_opens_at()
     {
-        let at = o.window.describe_start();
-        status_text.push_str(&format!(", waits for the discount window from {at}"));
+        waits_for = format!("the discount window from {}", o.window.describe_start());
+        status_text.push_str(&format!(", waits for {waits_for}"));
         next_attempt_at = next_attempt_at.map(|t| t.max(opens));
     }
     if no_line {
@@ -74,6 +76,7 @@ pub fn view(row: &JobRow, o: &Outlook) -> JobView {
         paused: row.paused,
         no_line,
         status_text,
+        waits_for,
         device_status: row.device_status,
         page_count: row.page_count,
         pages_confirmed: row.pages_confirmed,

@@ -191,11 +191,13 @@ async fn a_waiting_job_says_what_it_waits_for_and_when_it_really_goes() {
     f.settle().await;
     let j = f.job(cheap).await;
     assert!(j["status_text"].as_str().unwrap().contains("waits for the discount window from 20:00"), "{j}");
+    assert_eq!(j["waits_for"], "the discount window from 20:00", "{j}");
     let next: jiff::Timestamp = j["next_attempt_at"].as_str().unwrap().parse().unwrap();
     assert_eq!(next.as_millisecond(), NOON + 8 * 60 * MIN, "its next attempt is when the window opens");
     f.patch("/v1/server", json!({"pause_server_queue": true})).await;
     let j = f.job(cheap).await;
     assert!(j["status_text"].as_str().unwrap().contains("queue paused"), "{j}");
+    assert_eq!(j["waits_for"], "queue paused", "{j}");
     assert!(j["next_attempt_at"].is_null(), "no time while the queue is paused: {j}");
 }
 

@@ -66,16 +66,19 @@ function progress(job) {
   return `${job.pages_confirmed || 0}/${job.page_count} pages`;
 }
 
-/** When a waiting job is tried next: after a failed attempt, or later (the discount window). */
+/** When a waiting job is tried next: after a failed attempt, or later (the discount window);
+ *  a job held by the paused queue has no time. */
 function nextAttempt(job) {
   const at = job.next_attempt_at && new Date(job.next_attempt_at);
   const waiting = job.queue_status === 'retrying' || (job.queue_status === 'pending' && at > Date.now());
+  if (!at) return job.waits_for ? 'when the queue is resumed' : '—';
   return waiting ? when(job.next_attempt_at) : '—';
 }
 
 function state(job) {
   const parts = [h('strong', { class: `state ${job.queue_status}` }, job.paused ? 'Paused' : words(job.queue_status))];
   if (job.queue_status === 'in_progress' && job.device_status) parts.push(h('span', { class: 'sub' }, words(job.device_status)));
+  if (job.waits_for) parts.push(h('span', { class: 'sub' }, `Waits for ${job.waits_for}`));
   if (job.detail && job.queue_status !== 'completed') parts.push(h('span', { class: 'sub' }, job.detail));
   return parts;
 }
