@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use ferrofax_image::{CodedPage, Coding, FaxMetadata, ReadLimits, Resolution, read_tiff, write_tiff};
-use ferrofax_render::preview::page_png;
+use ferrofax_render::preview::{page_png, page_png_at};
 use ferrofax_render::{ConvertOptions, Halftone, PageSetup, Paper, convert};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -207,7 +207,8 @@ pub fn render_tiff_page(file: &PathBuf, page: usize, output: &PathBuf) -> anyhow
     }
     let p = &t.pages[page - 1];
     let bitmap = t.decode_page(page - 1).with_context(|| format!("{} page {page}", file.display()))?;
-    let png = page_png(&bitmap, Resolution::nearest(p.x_dpi, p.y_dpi));
+    // The page's own resolution, not the nearest fax class: 204 × 204 dpi is square already.
+    let png = page_png_at(&bitmap, p.x_dpi, p.y_dpi);
     std::fs::write(output, png).with_context(|| format!("writing {}", output.display()))?;
     Ok(0)
 }
