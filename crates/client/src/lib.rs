@@ -38,6 +38,7 @@ mod events;
 mod job;
 mod port;
 mod server;
+mod url;
 
 #[doc(hidden)]
 pub mod doc_support;
@@ -52,6 +53,7 @@ pub use ferrofax_api::{
 pub use job::FaxJob;
 pub use port::FaxPort;
 pub use server::{FaxServer, query};
+pub use url::ServerUrl;
 
 /// What can go wrong talking to a fax server.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +65,9 @@ pub enum Error {
     /// (The cause is the error's source, so that a chain printed with `{:#}` names it once.)
     #[error("cannot reach the fax server")]
     Http(#[from] reqwest::Error),
+    /// The server's address cannot be used; `reason` says how to write it.
+    #[error("`{url}` is not a fax server address: {reason}")]
+    BadUrl { url: String, reason: String },
     /// `disconnect()` was called on this connection.
     #[error("this FaxServer connection was disconnected")]
     Disconnected,
