@@ -1,5 +1,6 @@
-//! Offline imaging commands (no server): `fax convert` (documents to a fax TIFF), `fax cover
-//! render` (a cover page template to PNG) and `fax tiff render` (a fax page to PNG).
+//! Imaging commands: `fax convert` (documents to a fax TIFF), `fax cover render` (a cover page
+//! template to PNG) and `fax tiff render` (a fax page to PNG) work offline; `fax cover list`
+//! lists the server's templates (or, with `--shipped`, those shipped with ferrofax).
 
 use std::path::PathBuf;
 
@@ -145,8 +146,24 @@ pub enum CoverAction {
         #[arg(long, value_enum, default_value = "a4")]
         paper: PaperArg,
     },
-    /// The names of the templates shipped with ferrofax.
-    List,
+    /// The server's cover page templates: the names `fax send --cover` takes. With
+    /// `--shipped`, those shipped with ferrofax, which `fax cover render` draws with no server.
+    List {
+        /// List the templates shipped with ferrofax instead, without asking a server.
+        #[arg(long)]
+        shipped: bool,
+    },
+}
+
+/// `fax cover list`: the server's common cover page templates.
+pub async fn list_server_covers(s: &ferrofax_client::FaxServer, as_json: bool) -> anyhow::Result<i32> {
+    let templates = s.coverpages().await?;
+    if as_json {
+        return crate::output::json(&templates).map(|_| 0);
+    }
+    let rows = templates.iter().map(|t| vec![t.name.clone(), t.format.clone(), t.file.clone()]).collect();
+    crate::output::table(&["NAME", "FORMAT", "FILE"], rows);
+    Ok(0)
 }
 
 /// Every field a template may name, empty.
@@ -169,6 +186,7 @@ fn blank_fields() -> Vec<(String, String)> {
 
 pub fn cover(action: CoverAction) -> anyhow::Result<i32> {
     let CoverAction::Render { template, fields, output, resolution, paper } = action else {
+        // `fax cover list` without --shipped asks the server (see `list_server_covers`).
         for (name, _) in ferrofax_render::BUILTIN_TEMPLATES {
             println!("{}", name.trim_end_matches(".svg"));
         }

@@ -60,7 +60,7 @@ enum Command {
     },
     /// Convert documents into a fax TIFF locally (no server needed).
     Convert(convert::ConvertArgs),
-    /// Cover page templates, drawn locally (no server needed).
+    /// Cover page templates: the server's (list), or drawn locally with no server (render).
     Cover {
         #[command(subcommand)]
         action: convert::CoverAction,
@@ -88,6 +88,8 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
     }
     match cli.command {
         Command::Convert(args) => return convert::convert_files(args),
+        // Listing the server's cover pages needs the server; the rest is done here.
+        Command::Cover { action: convert::CoverAction::List { shipped: false } } => {}
         Command::Cover { action } => return convert::cover(action),
         _ => {}
     }
@@ -101,7 +103,8 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ports => server::ports(&server, json).await,
         Command::Port { action } => server::port(&server, action, json).await,
         Command::Inbox(args) => jobs::inbox(&server, args, json).await,
-        Command::Tiff { .. } | Command::Convert(_) | Command::Cover { .. } => {
+        Command::Cover { .. } => convert::list_server_covers(&server, json).await,
+        Command::Tiff { .. } | Command::Convert(_) => {
             unreachable!("handled without a server")
         }
     }

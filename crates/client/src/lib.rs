@@ -46,9 +46,9 @@ pub mod doc_support;
 pub use document::FaxDoc;
 pub use events::EventStream;
 pub use ferrofax_api::{
-    DeviceStatus, DocumentFormat, Event, EventBody, FaxStatus, InboxFax, JobCommand, JobId, JobState, JobType, JobView,
-    PortPatch, PortView, PreviewPage, PreviewResponse, Priority, Problem, ProblemType, Recipient, RoutingMethodPatch,
-    RoutingMethodView, ServerSettings, SettingsPatch, VersionInfo,
+    CoverPageTemplate, DeviceStatus, DocumentFormat, Event, EventBody, FaxStatus, InboxFax, JobCommand, JobId,
+    JobState, JobType, JobView, PortPatch, PortView, PreviewPage, PreviewResponse, Priority, Problem, ProblemType,
+    Recipient, RoutingMethodPatch, RoutingMethodView, ServerSettings, SettingsPatch, VersionInfo,
 };
 pub use job::FaxJob;
 pub use port::FaxPort;

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ferrofax_api::{
-    DocumentFormat, InboxFax, JobList, JobView, PortView, Problem, ServerSettings, SettingsPatch, VersionInfo,
+    CoverPageTemplate, DocumentFormat, InboxFax, JobList, JobView, PortView, Problem, ServerSettings, SettingsPatch,
+    VersionInfo,
 };
 use reqwest::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -104,6 +105,12 @@ impl FaxServer {
             return Err(Error::Disconnected);
         }
         Ok(FaxDoc::new(self.clone(), path.as_ref().to_path_buf()))
+    }
+
+    /// The server's common cover page templates, by name: what `coverpage_name` may name with
+    /// `server_coverpage` set.
+    pub async fn coverpages(&self) -> Result<Vec<CoverPageTemplate>> {
+        self.get("/v1/coverpages").await
     }
 
     /// A snapshot of the queue: every job the caller may see, newest first.
