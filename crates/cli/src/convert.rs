@@ -42,7 +42,9 @@ pub enum CodingArg {
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum PaperArg {
+    /// 210 × 297 mm
     A4,
+    /// US Letter, 8.5 × 11 inches
     Letter,
 }
 
@@ -67,12 +69,16 @@ pub struct ConvertArgs {
     /// The fax TIFF to write.
     #[arg(short, long)]
     output: PathBuf,
+    /// The fax resolution of the pages.
     #[arg(long, value_enum, default_value = "fine")]
     resolution: ResolutionArg,
+    /// How the pages are compressed.
     #[arg(long, value_enum, default_value = "mmr")]
     coding: CodingArg,
+    /// The paper the pages are laid out on.
     #[arg(long, value_enum, default_value = "a4")]
     paper: PaperArg,
+    /// How greys and pictures become black and white.
     #[arg(long, value_enum, default_value = "auto")]
     halftone: HalftoneArg,
     /// Refuse documents with more pages than this.
@@ -139,10 +145,13 @@ pub enum CoverAction {
         /// given are empty.
         #[arg(long = "field", value_name = "NAME=VALUE")]
         fields: Vec<String>,
+        /// The PNG to write.
         #[arg(short, long)]
         output: PathBuf,
+        /// The fax resolution to draw the page at (the PNG has square pixels).
         #[arg(long, value_enum, default_value = "fine")]
         resolution: ResolutionArg,
+        /// The paper the page is laid out on.
         #[arg(long, value_enum, default_value = "a4")]
         paper: PaperArg,
     },
