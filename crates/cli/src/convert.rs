@@ -1,12 +1,13 @@
-//! Offline imaging commands (no server): `fax convert` (documents to a fax TIFF), `fax cover
-//! render` (a cover page template to PNG) and `fax tiff render` (a fax page to PNG).
+//! Imaging commands: `fax convert` (documents to a fax TIFF), `fax cover render` (a cover page
+//! template to PNG) and `fax tiff render` (a fax page to PNG) work offline; `fax cover list`
+//! lists the server's templates (or, with `--shipped`, those shipped with ferrofax).
 
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use ferrofax_image::{CodedPage, Coding, FaxMetadata, ReadLimits, Resolution, read_tiff, write_tiff};
-use ferrofax_render::preview::page_png;
+use ferrofax_render::preview::{page_png, page_png_at};
 use ferrofax_render::{ConvertOptions, Halftone, PageSetup, Paper, convert};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -41,7 +42,9 @@ pub enum CodingArg {
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum PaperArg {
+    /// 210 × 297 mm
     A4,
+    /// US Letter, 8.5 × 11 inches
     Letter,
 }
 
@@ -66,12 +69,16 @@ pub struct ConvertArgs {
     /// The fax TIFF to write.
     #[arg(short, long)]
     output: PathBuf,
+    /// The fax resolution of the pages.
     #[arg(long, value_enum, default_value = "fine")]
     resolution: ResolutionArg,
+    /// How the pages are compressed.
     #[arg(long, value_enum, default_value = "mmr")]
     coding: CodingArg,
+    /// The paper the pages are laid out on.
     #[arg(long, value_enum, default_value = "a4")]
     paper: PaperArg,
+    /// How greys and pictures become black and white.
     #[arg(long, value_enum, default_value = "auto")]
     halftone: HalftoneArg,
     /// Refuse documents with more pages than this.
@@ -138,15 +145,34 @@ pub enum CoverAction {
         /// given are empty.
         #[arg(long = "field", value_name = "NAME=VALUE")]
         fields: Vec<String>,
+        /// The PNG to write.
         #[arg(short, long)]
         output: PathBuf,
+        /// The fax resolution to draw the page at (the PNG has square pixels).
         #[arg(long, value_enum, default_value = "fine")]
         resolution: ResolutionArg,
+        /// The paper the page is laid out on.
         #[arg(long, value_enum, default_value = "a4")]
         paper: PaperArg,
     },
-    /// The names of the templates shipped with ferrofax.
-    List,
+    /// The server's cover page templates: the names `fax send --cover` takes. With
+    /// `--shipped`, those shipped with ferrofax, which `fax cover render` draws with no server.
+    List {
+        /// List the templates shipped with ferrofax instead, without asking a server.
+        #[arg(long)]
+        shipped: bool,
+    },
+}
+
+/// `fax cover list`: the server's common cover page templates.
+pub async fn list_server_covers(s: &ferrofax_client::FaxServer, as_json: bool) -> anyhow::Result<i32> {
+    let templates = s.coverpages().await?;
+    if as_json {
+        return crate::output::json(&templates).map(|_| 0);
+    }
+    let rows = templates.iter().map(|t| vec![t.name.clone(), t.format.clone(), t.file.clone()]).collect();
+    crate::output::table(&["NAME", "FORMAT", "FILE"], rows);
+    Ok(0)
 }
 
 /// Every field a template may name, empty.
@@ -169,6 +195,7 @@ fn blank_fields() -> Vec<(String, String)> {
 
 pub fn cover(action: CoverAction) -> anyhow::Result<i32> {
     let CoverAction::Render { template, fields, output, resolution, paper } = action else {
+        // `fax cover list` without --shipped asks the server (see `list_server_covers`).
         for (name, _) in ferrofax_render::BUILTIN_TEMPLATES {
             println!("{}", name.trim_end_matches(".svg"));
         }
@@ -207,7 +234,8 @@ pub fn render_tiff_page(file: &PathBuf, page: usize, output: &PathBuf) -> anyhow
     }
     let p = &t.pages[page - 1];
     let bitmap = t.decode_page(page - 1).with_context(|| format!("{} page {page}", file.display()))?;
-    let png = page_png(&bitmap, Resolution::nearest(p.x_dpi, p.y_dpi));
+    // The page's own resolution, not the nearest fax class: 204 × 204 dpi is square already.
+    let png = page_png_at(&bitmap, p.x_dpi, p.y_dpi);
     std::fs::write(output, png).with_context(|| format!("writing {}", output.display()))?;
     Ok(0)
 }

@@ -1,8 +1,10 @@
 //! `fax jobs`, `fax job …`, `fax inbox …`.
 
+use std::time::Duration;
+
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use ferrofax_client::{DocumentFormat, FaxServer, JobCommand, JobView, query};
+use ferrofax_client::{DocumentFormat, FaxServer, JobCommand, JobState, JobType, JobView, query};
 
 use crate::output::{fields, json, table, time};
 
@@ -11,9 +13,9 @@ pub struct JobsArgs {
     /// Only these states (comma-separated: pending,in_progress,retrying,completed,…).
     #[arg(long)]
     state: Option<String>,
-    /// Only these types (send, receive, routing, fail_receive).
-    #[arg(long = "type")]
-    job_type: Option<String>,
+    /// Only these types (comma-separated), as the TYPE column shows them.
+    #[arg(long = "type", value_delimiter = ',', value_parser = TYPE_NAMES)]
+    job_type: Vec<String>,
     /// Only this user's jobs (admins).
     #[arg(long)]
     owner: Option<String>,
@@ -23,45 +25,86 @@ pub struct JobsArgs {
     search: Option<String>,
 }
 
+/// The job types as `fax jobs --type` takes them and the TYPE column shows them.
+pub const TYPE_NAMES: [&str; 4] = ["send", "receive", "routing", "fail_receive"];
+
+/// How long `fax job cancel` waits for a line to end the call of the job cancelled.
+const CANCEL_WAIT: Duration = Duration::from_secs(60);
+
 #[derive(Subcommand)]
 pub enum JobAction {
     /// Everything about a job.
     Show {
+        /// The job's id (the ID column of `fax jobs`).
         id: i64,
     },
+    /// Hold a queued job: it is not sent until resumed.
     Pause {
+        /// The job's id.
         id: i64,
     },
+    /// Let a paused job be sent again.
     Resume {
+        /// The job's id.
         id: i64,
     },
-    /// Cancel a queued job, or end the call of one in progress.
+    /// Cancel a queued job, or end the call of one in progress; waits until the line has
+    /// ended the call and shows the job as it ends (Canceled).
     Cancel {
+        /// The job's id.
         id: i64,
+        /// Return at once, while the line may still be ending the call.
+        #[arg(long)]
+        no_wait: bool,
     },
     /// Queue an ended job again as a fresh attempt.
     Restart {
+        /// The job's id.
         id: i64,
     },
     /// Delete an ended job and its files.
     Delete {
+        /// The job's id.
         id: i64,
     },
     /// Save one page of what a job sends: PNG preview when OUTPUT ends in .png, else TIFF.
     Page {
+        /// The job's id.
         id: i64,
         /// The page, from 1 (a cover page is page 1).
         n: u32,
+        /// The file to write: a PNG when it ends in .png, else a single-page TIFF.
         #[arg(short, long)]
         output: std::path::PathBuf,
     },
     /// Save a job's whole document (what it sends, cover page first, or what was received)
     /// as a multi-page TIFF, or a PDF with --pdf or when OUTPUT ends in .pdf.
     Download {
+        /// The job's id.
         id: i64,
         #[command(flatten)]
         file: FileArgs,
     },
+}
+
+/// A job type's name, as `--type` takes it.
+pub fn type_name(t: JobType) -> &'static str {
+    match t {
+        JobType::Send => "send",
+        JobType::Receive => "receive",
+        JobType::Routing => "routing",
+        JobType::FailReceive => "fail_receive",
+        JobType::Unknown => "unknown",
+    }
+}
+
+/// The job's status in words. A job cancelled during its call is Deleting until the line has
+/// ended the call: that is said as what it is.
+pub fn status_words(j: &JobView) -> String {
+    match j.queue_status {
+        JobState::Deleting => "Being cancelled (the line is ending the call)".into(),
+        _ => j.status_text.clone(),
+    }
 }
 
 /// Where to save a fax document, and as what.
@@ -101,6 +144,7 @@ pub struct InboxArgs {
 pub enum InboxAction {
     /// Save a received fax as a TIFF file, or a PDF with --pdf or when OUTPUT ends in .pdf.
     Get {
+        /// The received fax's id (the ID column of `fax inbox`).
         id: i64,
         #[command(flatten)]
         file: FileArgs,
@@ -123,8 +167,9 @@ pub async fn list(s: &FaxServer, a: JobsArgs, as_json: bool) -> anyhow::Result<i
     if let Some(v) = &a.state {
         q.push(("state", v.as_str()));
     }
-    if let Some(v) = &a.job_type {
-        q.push(("type", v.as_str()));
+    let types = a.job_type.join(",");
+    if !types.is_empty() {
+        q.push(("type", types.as_str()));
     }
     if let Some(v) = &a.owner {
         q.push(("owner", v.as_str()));
@@ -141,10 +186,10 @@ pub async fn list(s: &FaxServer, a: JobsArgs, as_json: bool) -> anyhow::Result<i
         .map(|j| {
             vec![
                 j.job_id.to_string(),
-                format!("{:?}", j.job_type).to_lowercase(),
+                type_name(j.job_type).to_string(),
                 j.user_name.clone(),
                 j.fax_number.clone(),
-                j.status_text.clone(),
+                status_words(j),
                 format!("{}/{}", j.pages_confirmed, j.page_count),
                 j.attempts.to_string(),
                 time(j.next_attempt_at),
@@ -156,20 +201,41 @@ pub async fn list(s: &FaxServer, a: JobsArgs, as_json: bool) -> anyhow::Result<i
     Ok(0)
 }
 
+/// Who was at the other end, in words that fit how the job went: a sent fax is "received by"
+/// the far end only when it completed; one that did not (cancelled, failed) was "answered by"
+/// it; a received fax was "sent by" its sender.
+pub fn far_end(j: &JobView) -> (&'static str, String) {
+    let label = match (j.job_type, j.queue_status) {
+        (JobType::Send, JobState::Completed) => "received by",
+        (JobType::Send, _) => "answered by",
+        _ => "sent by",
+    };
+    (label, j.remote_ident.clone())
+}
+
+/// The pages of a job: confirmed of all for a sent fax, received for a received one.
+fn pages_words(j: &JobView) -> String {
+    match j.job_type {
+        JobType::Send => format!("{} confirmed of {}", j.pages_confirmed, j.page_count),
+        JobType::FailReceive => format!("{} received before the call ended", j.page_count),
+        _ => format!("{} received", j.page_count),
+    }
+}
+
 pub fn show(j: &JobView) {
     fields(&[
         ("job", j.job_id.to_string()),
-        ("type", format!("{:?}", j.job_type).to_lowercase()),
+        ("type", type_name(j.job_type).to_string()),
         ("user", j.user_name.clone()),
-        ("status", j.status_text.clone()),
+        ("status", status_words(j)),
         ("device status", j.device_status.as_str().to_string()),
         ("number", j.fax_number.clone()),
         ("recipient", j.recipient_name.clone()),
         ("sender", j.sender_name.clone()),
-        ("pages", format!("{} confirmed of {}", j.pages_confirmed, j.page_count)),
+        ("pages", pages_words(j)),
         ("attempts", format!("{} ({} retries left)", j.attempts, j.retries_left)),
         ("line", j.port.clone().unwrap_or_default()),
-        ("remote", j.remote_ident.clone()),
+        far_end(j),
         ("submitted", time(Some(j.submitted_at))),
         ("next attempt", time(j.next_attempt_at)),
         ("finished", time(j.finished_at)),
@@ -195,9 +261,9 @@ pub async fn job(s: &FaxServer, action: JobAction, as_json: bool) -> anyhow::Res
             save("job", &output, &bytes, as_json, id)?;
             return Ok(0);
         }
+        JobAction::Cancel { id, no_wait } => return cancel(s, id, no_wait, as_json).await,
         JobAction::Pause { id } => (id, Some(JobCommand::Pause)),
         JobAction::Resume { id } => (id, Some(JobCommand::Resume)),
-        JobAction::Cancel { id } => (id, Some(JobCommand::Cancel)),
         JobAction::Restart { id } => (id, Some(JobCommand::Restart)),
         JobAction::Delete { id } => (id, Some(JobCommand::Delete)),
     };
@@ -216,6 +282,28 @@ pub async fn job(s: &FaxServer, action: JobAction, as_json: bool) -> anyhow::Res
     } else {
         show(j.view());
     }
+    Ok(0)
+}
+
+/// `fax job cancel`: cancels, then (unless `no_wait`) follows a job whose call is being ended
+/// until it has ended, so that what is shown is how the job ends.
+async fn cancel(s: &FaxServer, id: i64, no_wait: bool, as_json: bool) -> anyhow::Result<i32> {
+    let mut j = s.job(id).await?;
+    j.set_status(JobCommand::Cancel).await?;
+    if !no_wait {
+        let deadline = tokio::time::Instant::now() + CANCEL_WAIT;
+        while j.queue_status == JobState::Deleting && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            j.refresh().await?;
+        }
+    }
+    if as_json {
+        return json(j.view()).map(|_| 0);
+    }
+    if j.queue_status == JobState::Deleting {
+        println!("job {id} is being cancelled: the line is ending the call (`fax job show {id}` tells when it has)");
+    }
+    show(j.view());
     Ok(0)
 }
 
@@ -239,7 +327,7 @@ pub async fn inbox(s: &FaxServer, a: InboxArgs, as_json: bool) -> anyhow::Result
                         f.tsid.clone(),
                         f.called_number.clone(),
                         f.page_count.to_string(),
-                        format!("{:?}", f.job_type).to_lowercase(),
+                        type_name(f.job_type).to_string(),
                         f.routing.clone(),
                     ]
                 })

@@ -60,7 +60,7 @@ enum Command {
     },
     /// Convert documents into a fax TIFF locally (no server needed).
     Convert(convert::ConvertArgs),
-    /// Cover page templates, drawn locally (no server needed).
+    /// Cover page templates: the server's (list), or drawn locally with no server (render).
     Cover {
         #[command(subcommand)]
         action: convert::CoverAction,
@@ -88,6 +88,8 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
     }
     match cli.command {
         Command::Convert(args) => return convert::convert_files(args),
+        // Listing the server's cover pages needs the server; the rest is done here.
+        Command::Cover { action: convert::CoverAction::List { shipped: false } } => {}
         Command::Cover { action } => return convert::cover(action),
         _ => {}
     }
@@ -101,8 +103,57 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ports => server::ports(&server, json).await,
         Command::Port { action } => server::port(&server, action, json).await,
         Command::Inbox(args) => jobs::inbox(&server, args, json).await,
-        Command::Tiff { .. } | Command::Convert(_) | Command::Cover { .. } => {
+        Command::Cover { .. } => convert::list_server_covers(&server, json).await,
+        Command::Tiff { .. } | Command::Convert(_) => {
             unreachable!("handled without a server")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every subcommand and every argument of every subcommand, with the path to it.
+    fn walk(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                out.push(format!("{path} {id}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            let here = format!("{path} {}", sub.get_name());
+            if sub.get_about().is_none() && sub.get_long_about().is_none() {
+                out.push(format!("{here} (the command itself)"));
+            }
+            walk(sub, &here, out);
+        }
+    }
+
+    #[test]
+    fn every_command_and_option_has_a_description() {
+        let cmd = super::Cli::command();
+        cmd.clone().debug_assert();
+        let mut missing = Vec::new();
+        walk(&cmd, "fax", &mut missing);
+        assert!(missing.is_empty(), "no description: {missing:#?}");
+    }
+
+    #[test]
+    fn every_job_type_shown_is_taken_by_jobs_type() {
+        use ferrofax_client::JobType;
+        for t in [JobType::Send, JobType::Receive, JobType::Routing, JobType::FailReceive] {
+            let name = crate::jobs::type_name(t);
+            let parsed = super::Cli::command().try_get_matches_from(["fax", "jobs", "--type", name]);
+            assert!(parsed.is_ok(), "`fax jobs --type {name}`: {}", parsed.unwrap_err());
+            let wire = serde_json::to_value(t).unwrap();
+            assert_eq!(wire, name, "the name is the API's");
+        }
+        let both = super::Cli::command().try_get_matches_from(["fax", "jobs", "--type", "receive,fail_receive"]);
+        assert!(both.is_ok());
     }
 }

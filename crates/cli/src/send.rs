@@ -19,24 +19,31 @@ pub struct SendArgs {
     /// A number to send to; repeat for several recipients (one job each).
     #[arg(long = "to", required = true)]
     to: Vec<String>,
+    /// The recipient's name (on the cover page and in the job list).
     #[arg(long)]
     recipient_name: Option<String>,
+    /// The recipient's company (on the cover page).
     #[arg(long)]
     recipient_company: Option<String>,
+    /// Your name (on the cover page and the branding line).
     #[arg(long)]
     sender_name: Option<String>,
+    /// Your company (on the cover page).
     #[arg(long)]
     sender_company: Option<String>,
+    /// Your fax number (on the cover page).
     #[arg(long)]
     sender_fax: Option<String>,
     /// The identity to send (unless the server uses the line's).
     #[arg(long)]
     tsid: Option<String>,
+    /// A code for your accounting, kept with the job and searchable.
     #[arg(long)]
     billing_code: Option<String>,
     /// Where delivery reports go.
     #[arg(long)]
     email: Option<String>,
+    /// The name the job is listed under (default: the file's name).
     #[arg(long)]
     display_name: Option<String>,
     /// Send a cover page: the name of one of the server's common cover pages.
@@ -45,13 +52,16 @@ pub struct SendArgs {
     /// Send a personal cover page from this file.
     #[arg(long, conflicts_with = "cover")]
     cover_file: Option<PathBuf>,
+    /// The subject line of the cover page.
     #[arg(long)]
     cover_subject: Option<String>,
+    /// The message of the cover page (`\n` starts a new line).
     #[arg(long)]
     cover_note: Option<String>,
     /// Wait for the discount-rate window.
     #[arg(long)]
     discount: bool,
+    /// Which due faxes go first.
     #[arg(long, value_parser = ["low", "normal", "high"], default_value = "normal")]
     priority: String,
     /// Follow the jobs until they end, showing progress.

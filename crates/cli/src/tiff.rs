@@ -13,13 +13,18 @@ use crate::output::{fields, json, table};
 #[derive(Subcommand)]
 pub enum TiffAction {
     /// Pages, geometry, coding and the fax metadata of a TIFF file.
-    Info { file: PathBuf },
+    Info {
+        /// The TIFF file.
+        file: PathBuf,
+    },
     /// Draws one page as a PNG (square pixels, whatever the fax resolution).
     Render {
+        /// The TIFF file.
         file: PathBuf,
         /// The page, from 1.
         #[arg(long, default_value_t = 1)]
         page: usize,
+        /// The PNG to write.
         #[arg(short, long)]
         output: PathBuf,
     },

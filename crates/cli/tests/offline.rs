@@ -133,3 +133,34 @@ fn cover_render_fills_a_template() {
     let out = fax(&["cover", "render", svg.to_str().unwrap(), "-o", png.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("`{nickname}`"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// The height in pixels of a PNG, read by netpbm.
+fn png_rows(png: &std::path::Path) -> u32 {
+    let pnm = peer(Command::new("pngtopnm").arg(png));
+    let text = String::from_utf8_lossy(&pnm.stdout[..32]).to_string();
+    text.split_ascii_whitespace().nth(2).unwrap().parse().unwrap()
+}
+
+#[test]
+fn tiff_render_scales_rows_by_the_files_own_resolution() {
+    let dir = tempfile::tempdir().unwrap();
+    let pbm = dir.path().join("page.pbm");
+    let mut page = b"P4\n1728 2244\n".to_vec();
+    page.extend((0..216 * 2244).map(|i| if i % 11 == 0 { 0x0f } else { 0 }));
+    std::fs::write(&pbm, &page).unwrap();
+    // 204 × 204 dpi (square pixels) is drawn as it is; fax resolutions by their real ratio.
+    for (y_dpi, rows) in [("204", 2244), ("98", 4671), ("196", 2336)] {
+        let tif = dir.path().join(format!("page-{y_dpi}.tif"));
+        let out = Command::new("pamtotiff")
+            .args(["-g4", "-xresolution", "204", "-yresolution", y_dpi, "-output"])
+            .arg(&tif)
+            .arg(&pbm)
+            .output()
+            .expect("pamtotiff (netpbm)");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let png = dir.path().join(format!("page-{y_dpi}.png"));
+        let out = fax(&["tiff", "render", tif.to_str().unwrap(), "-o", png.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(png_rows(&png), rows, "204 × {y_dpi} dpi");
+    }
+}

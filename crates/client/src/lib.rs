@@ -38,6 +38,7 @@ mod events;
 mod job;
 mod port;
 mod server;
+mod url;
 
 #[doc(hidden)]
 pub mod doc_support;
@@ -45,13 +46,14 @@ pub mod doc_support;
 pub use document::FaxDoc;
 pub use events::EventStream;
 pub use ferrofax_api::{
-    DeviceStatus, DocumentFormat, Event, EventBody, FaxStatus, InboxFax, JobCommand, JobId, JobState, JobType, JobView,
-    PortPatch, PortView, PreviewPage, PreviewResponse, Priority, Problem, ProblemType, Recipient, RoutingMethodPatch,
-    RoutingMethodView, ServerSettings, SettingsPatch, VersionInfo,
+    CoverPageTemplate, DeviceStatus, DocumentFormat, Event, EventBody, FaxStatus, InboxFax, JobCommand, JobId,
+    JobState, JobType, JobView, PortPatch, PortView, PreviewPage, PreviewResponse, Priority, Problem, ProblemType,
+    Recipient, RoutingMethodPatch, RoutingMethodView, ServerSettings, SettingsPatch, VersionInfo,
 };
 pub use job::FaxJob;
 pub use port::FaxPort;
 pub use server::{FaxServer, query};
+pub use url::ServerUrl;
 
 /// What can go wrong talking to a fax server.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +65,9 @@ pub enum Error {
     /// (The cause is the error's source, so that a chain printed with `{:#}` names it once.)
     #[error("cannot reach the fax server")]
     Http(#[from] reqwest::Error),
+    /// The server's address cannot be used; `reason` says how to write it.
+    #[error("`{url}` is not a fax server address: {reason}")]
+    BadUrl { url: String, reason: String },
     /// `disconnect()` was called on this connection.
     #[error("this FaxServer connection was disconnected")]
     Disconnected,

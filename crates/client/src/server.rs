@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ferrofax_api::{
-    DocumentFormat, InboxFax, JobList, JobView, PortView, Problem, ServerSettings, SettingsPatch, VersionInfo,
+    CoverPageTemplate, DocumentFormat, InboxFax, JobList, JobView, PortView, Problem, ServerSettings, SettingsPatch,
+    VersionInfo,
 };
 use reqwest::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
-use crate::{Error, EventStream, FaxDoc, FaxJob, FaxPort, Result};
+use crate::{Error, EventStream, FaxDoc, FaxJob, FaxPort, Result, ServerUrl};
 
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
@@ -34,12 +35,13 @@ impl std::fmt::Debug for FaxServer {
 }
 
 impl FaxServer {
-    /// Connects: checks that a ferrofax server answers at `url` and that `token` is good.
+    /// Connects: checks that a ferrofax server answers at `url` (`http://` or `https://`, see
+    /// [`ServerUrl::parse`]) and that `token` is good.
     pub async fn connect(url: &str, token: &str) -> Result<FaxServer> {
+        let base = ServerUrl::parse(url)?.as_str().to_string();
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http =
             reqwest::Client::builder().user_agent(concat!("ferrofax-client/", env!("CARGO_PKG_VERSION"))).build()?;
-        let base = url.trim_end_matches('/').to_string();
         let resp = http.get(format!("{base}/v1/version")).bearer_auth(token.trim()).send().await?;
         let info: VersionInfo = decode(resp).await?;
         if info.product != "ferrofax" {
@@ -103,6 +105,12 @@ impl FaxServer {
             return Err(Error::Disconnected);
         }
         Ok(FaxDoc::new(self.clone(), path.as_ref().to_path_buf()))
+    }
+
+    /// The server's common cover page templates, by name: what `coverpage_name` may name with
+    /// `server_coverpage` set.
+    pub async fn coverpages(&self) -> Result<Vec<CoverPageTemplate>> {
+        self.get("/v1/coverpages").await
     }
 
     /// A snapshot of the queue: every job the caller may see, newest first.

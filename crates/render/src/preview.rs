@@ -6,17 +6,25 @@
 
 use ferrofax_image::{Bitmap, Resolution};
 
-/// How many scan lines make one preview row (below 1: each line shown twice).
-fn rows_per_line(resolution: Resolution) -> f64 {
-    resolution.y_dpi() as f64 / resolution.x_dpi() as f64
-}
-
 /// The page as a square-pixel PNG.
 pub fn page_png(page: &Bitmap, resolution: Resolution) -> Vec<u8> {
-    let k = rows_per_line(resolution);
-    let height = ((page.height() as f64 / k).round() as u32).max(1);
+    page_png_at(page, resolution.x_dpi() as f64, resolution.y_dpi() as f64)
+}
+
+/// The page as a square-pixel PNG, from the page's own resolution (a TIFF's, which need not be
+/// one of the fax classes): a page whose pixels are already square is drawn as it is, others
+/// have their rows scaled by `x_dpi / y_dpi` (204 × 98 doubles them, 204 × 196 adds 4 %). A
+/// resolution that is not a positive number is taken as square.
+pub fn page_png_at(page: &Bitmap, x_dpi: f64, y_dpi: f64) -> Vec<u8> {
+    let usable = |d: f64| d.is_finite() && d > 0.0;
+    let height = if usable(x_dpi) && usable(y_dpi) && x_dpi != y_dpi {
+        ((page.height() as f64 * x_dpi / y_dpi).round() as u32).max(1)
+    } else {
+        page.height()
+    };
     let square = if height == page.height() { page.clone() } else { page.scaled(page.width(), height) };
-    bitmap_png(&square, resolution.x_dpi())
+    let dpi = if usable(x_dpi) { x_dpi.round().clamp(1.0, u32::MAX as f64) as u32 } else { 204 };
+    bitmap_png(&square, dpi)
 }
 
 /// The bitmap as it is, one PNG pixel per fax pixel.
@@ -174,6 +182,19 @@ mod tests {
         assert_eq!(back, b);
         let tall = read_bitmap_png(&page_png(&b, Resolution::Standard)).unwrap();
         assert_eq!(tall.height(), 10);
+    }
+
+    #[test]
+    fn rows_are_scaled_by_the_pages_own_resolution() {
+        let page = Bitmap::new(1728, 2244);
+        let rows = |x: f64, y: f64| read_bitmap_png(&page_png_at(&page, x, y)).unwrap().height();
+        assert_eq!(rows(204.0, 204.0), 2244, "square pixels are drawn as they are");
+        assert_eq!(rows(200.0, 200.0), 2244);
+        assert_eq!(rows(204.0, 98.0), 4671, "standard: 204/98 rows per line");
+        assert_eq!(rows(204.0, 196.0), 2336, "fine: 204/196");
+        assert_eq!(rows(204.0, 391.0), 1171, "superfine: about half");
+        assert_eq!(rows(0.0, f64::NAN), 2244, "no usable resolution: as it is");
+        assert_eq!(read_bitmap_png(&page_png(&page, Resolution::Fine)).unwrap().height(), 2336);
     }
 
     fn grey(png: &[u8]) -> (png::OutputInfo, Vec<u8>) {

@@ -12,21 +12,33 @@ use ferrofax_image::{CodedPage, Resolution};
 /// The template written into an empty `coverpages/` folder on first start.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../coverpages/default.txt");
 
-/// The common templates in `dir`, by name (`classic.svg` is `classic`), sorted.
+/// The common templates in `dir`, by name (`classic.svg` is `classic`), sorted: every `.svg`
+/// or `.txt` file (or link to one) that a job can name and the server can fill, with its format
+/// as the server takes it (from its content, as when it is drawn). A file that cannot be used
+/// — unreadable, not UTF-8 text, naming a field that does not exist — is left out and logged.
 pub fn list(dir: &std::path::Path) -> std::io::Result<Vec<ferrofax_api::CoverPageTemplate>> {
+    let now = jiff::Timestamp::UNIX_EPOCH.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+    let blank = fields(&Recipient::default(), &FaxDocFields::default(), 0, &now);
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let file = entry.file_name().to_string_lossy().to_string();
-        if file.starts_with('.') || !entry.file_type()?.is_file() {
+        let Some(name) = file.strip_suffix(".svg").or_else(|| file.strip_suffix(".txt")) else { continue };
+        // Links are followed, as reading the template for a job does.
+        if file.starts_with('.') || !std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
             continue;
         }
-        let (name, format) = match (file.strip_suffix(".svg"), file.strip_suffix(".txt")) {
-            (Some(n), _) => (n.to_string(), "svg"),
-            (_, Some(n)) => (n.to_string(), "text"),
-            _ => continue,
-        };
-        out.push(ferrofax_api::CoverPageTemplate { name, file, format: format.into() });
+        let usable = std::fs::read_to_string(entry.path())
+            .map_err(|e| e.to_string())
+            .and_then(|text| fill(&text, &blank).map(|_| text));
+        match usable {
+            Ok(text) => out.push(ferrofax_api::CoverPageTemplate {
+                name: name.to_string(),
+                format: if ferrofax_render::is_svg(&text) { "svg" } else { "text" }.into(),
+                file,
+            }),
+            Err(e) => tracing::warn!(file = %entry.path().display(), "cover page template left out: {e}"),
+        }
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
@@ -96,5 +108,35 @@ mod tests {
         assert!(fill(DEFAULT_TEMPLATE, &f).is_ok());
         assert!(render(&fill(DEFAULT_TEMPLATE, &f).unwrap()).is_ok());
         assert!(render(&"line\n".repeat(200)).is_err());
+    }
+
+    #[test]
+    fn the_list_holds_every_template_a_job_can_use_as_the_server_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::fs::write(d.join("classic.svg"), ferrofax_render::BUILTIN_TEMPLATES[0].1).unwrap();
+        std::fs::write(d.join("default.txt"), DEFAULT_TEMPLATE).unwrap();
+        // A template kept elsewhere and linked in (as configuration management does).
+        std::fs::write(elsewhere.path().join("letterhead.svg"), ferrofax_render::BUILTIN_TEMPLATES[1].1).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path().join("letterhead.svg"), d.join("letterhead.svg")).unwrap();
+        // SVG content in a .txt file is drawn as SVG.
+        std::fs::write(d.join("drawn.txt"), ferrofax_render::BUILTIN_TEMPLATES[2].1).unwrap();
+        // What a job cannot use: a field that does not exist, bytes that are not text, a link
+        // to nothing, hidden files, other files.
+        std::fs::write(d.join("broken.svg"), "<svg>{colour}</svg>").unwrap();
+        std::fs::write(d.join("binary.txt"), [0xff, 0xfe, 0x00]).unwrap();
+        std::os::unix::fs::symlink(d.join("missing.svg"), d.join("dangling.svg")).unwrap();
+        std::fs::write(d.join(".hidden.svg"), "<svg/>").unwrap();
+        std::fs::write(d.join("README.md"), "notes").unwrap();
+        let listed: Vec<(String, String, String)> =
+            list(d).unwrap().into_iter().map(|t| (t.name, t.format, t.file)).collect();
+        let want = [
+            ("classic", "svg", "classic.svg"),
+            ("default", "text", "default.txt"),
+            ("drawn", "svg", "drawn.txt"),
+            ("letterhead", "svg", "letterhead.svg"),
+        ];
+        assert_eq!(listed, want.map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())));
     }
 }

@@ -1,12 +1,14 @@
-//! `faxd`: runs the fax server, or manages its users.
+//! `faxd`: runs the fax server, or manages its users (`faxd user add|token|passwd|delete|list`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::Context;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use ferrofax_server::config::{self, Config};
-use ferrofax_server::store::AccountStore;
+use ferrofax_server::store::{AccountStore, UserDeletion, UserRow};
 use ferrofax_server::{SystemClock, auth, startup};
 
 #[derive(Parser)]
@@ -39,9 +41,11 @@ enum Command {
 
 #[derive(Subcommand)]
 enum UserAction {
-    /// Add a user (or give an existing one a new token) and print the token.
+    /// Add a user and print a token for them (an existing user: `faxd user token NAME`).
     Add {
+        /// The user name: letters, digits, `.`, `_`, `-` or `@`.
         name: String,
+        /// What the user may do: `user` sends and sees their own faxes, `admin` everything.
         #[arg(long, default_value = "user", value_parser = ["user", "admin"])]
         role: String,
         /// Also set the user's password (for signing in with a browser), read as one line from
@@ -49,14 +53,43 @@ enum UserAction {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Print a new token for an existing user (their other tokens keep working).
+    Token {
+        /// The user's name.
+        name: String,
+        /// What the token is for, as the user's token list shows it.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
     /// Set a user's password, read as one line from standard input (so it can be piped in);
     /// ends the user's sign-in sessions.
-    Passwd { name: String },
-    /// List users.
+    Passwd {
+        /// The user's name.
+        name: String,
+    },
+    /// Delete a user: their tokens and sign-in sessions stop working at once (also while faxd
+    /// runs); their faxes are kept. The last administrator cannot be deleted.
+    Delete {
+        /// The user's name.
+        name: String,
+    },
+    /// List users and their roles.
     List,
 }
 
-fn main() -> anyhow::Result<()> {
+/// Runs faxd; an error is printed as one line of plain words, its causes after colons (no
+/// backtrace, whatever RUST_BACKTRACE says), and faxd exits with status 1.
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("faxd: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     if let Some(Command::ConvertWorker(worker)) = args.command {
         // No logging, no runtime: a small process that converts one document and ends.
@@ -80,7 +113,7 @@ fn main() -> anyhow::Result<()> {
     // Untrusted documents are converted by this same program in a process of its own.
     config.conversion_worker = std::env::current_exe().ok();
     let data_dir = config::data_dir(args.data_dir.clone(), &config)?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     rt.block_on(async move {
         match args.command {
             None => serve(config, data_dir).await,
@@ -132,24 +165,49 @@ async fn users(action: UserAction, data_dir: &std::path::Path) -> anyhow::Result
     let store = ferrofax_server::store::sqlite::SqliteStore::open(&data_dir.join("faxd.sqlite"))
         .await
         .with_context(|| format!("opening the store in {}", data_dir.display()))?;
+    let now = jiff::Timestamp::now().as_millisecond();
     match action {
         UserAction::Add { name, role, password_stdin } => {
+            if let Some(user) = store.user_by_name(&name).await? {
+                bail!(
+                    "user `{name}` exists already, with role {}: `faxd user token {name}` prints a new token for \
+                     them; to give them another role, `faxd user delete {name}` and add them again with --role \
+                     (their faxes stay theirs)",
+                    user.role
+                );
+            }
             // Read and check the password before anything is stored.
             let password = if password_stdin { Some(read_password(&name)?) } else { None };
-            let now = jiff::Timestamp::now().as_millisecond();
             let token = auth::add_user(&store, &name, &role, now).await?;
             if let Some(p) = password {
                 set_password(&store, &name, &p).await?;
             }
             println!("{token}");
         }
+        UserAction::Token { name, label } => {
+            let user = existing(&store, &name).await?;
+            ferrofax_api::validate::token_label(&label).map_err(anyhow::Error::msg)?;
+            let token = auth::new_token();
+            store.add_token(user.id, &auth::hash_token(&token), &label, now).await?;
+            println!("{token}");
+        }
         UserAction::Passwd { name } => {
-            if store.user_by_name(&name).await?.is_none() {
-                anyhow::bail!("user `{name}` does not exist");
-            }
+            existing(&store, &name).await?;
             let password = read_password(&name)?;
             set_password(&store, &name, &password).await?;
             eprintln!("the password of {name} is set; their sign-in sessions have ended");
+        }
+        UserAction::Delete { name } => {
+            let user = existing(&store, &name).await?;
+            match store.delete_user(user.id).await? {
+                UserDeletion::Deleted => {
+                    eprintln!("user {name} is deleted; their tokens and sign-in sessions no longer work");
+                }
+                UserDeletion::LastAdmin => {
+                    bail!("`{name}` is the last administrator; add another one (--role admin) before deleting it")
+                }
+                UserDeletion::NotFound => bail!("user `{name}` does not exist"),
+            }
         }
         UserAction::List => {
             for u in store.list_users().await? {
@@ -158,6 +216,14 @@ async fn users(action: UserAction, data_dir: &std::path::Path) -> anyhow::Result
         }
     }
     Ok(())
+}
+
+/// The user `name`, or an error saying there is none and how to add one.
+async fn existing(store: &(impl AccountStore + ?Sized), name: &str) -> anyhow::Result<UserRow> {
+    store
+        .user_by_name(name)
+        .await?
+        .with_context(|| format!("user `{name}` does not exist (`faxd user add {name}` adds them)"))
 }
 
 /// A new password for `name`: one line of standard input (its line ending removed, nothing
@@ -175,7 +241,7 @@ fn read_password(name: &str) -> anyhow::Result<String> {
 }
 
 async fn set_password(store: &dyn ferrofax_server::store::Store, name: &str, password: &str) -> anyhow::Result<()> {
-    let user = store.user_by_name(name).await?.with_context(|| format!("user `{name}` does not exist"))?;
+    let user = existing(store, name).await?;
     let hash = auth::passwords::hash(password).await?;
     store.set_password(user.id, Some(&hash), None).await?;
     Ok(())

@@ -42,3 +42,28 @@ pub fn peer(cmd: &mut Command) -> Output {
     assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
     out
 }
+
+/// Starts faxd on a free port with the data directory `data` (and the configuration file
+/// `config`, if any); returns once it has written its address there.
+pub fn start_faxd(data: &Path, config: Option<&Path>) -> Faxd {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut cmd = Command::new(bin("faxd"));
+    cmd.arg("--data-dir").arg(data).arg("--listen").arg(format!("127.0.0.1:{port}"));
+    if let Some(c) = config {
+        cmd.arg("--config").arg(c);
+    }
+    let faxd = Faxd(cmd.env("FAXD_LOG", "warn").stdout(std::process::Stdio::null()).spawn().expect("faxd starts"));
+    let start = std::time::Instant::now();
+    while !data.join("faxd.url").exists() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(30), "faxd did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    faxd
+}
+
+/// The JSON `fax … --json` printed.
+pub fn json_of(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    })
+}

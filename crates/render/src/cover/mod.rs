@@ -3,7 +3,11 @@
 //! for a field's value — any FaxDoc field, `page_count`, `document_pages`, `date`, `time` —
 //! XML-escaped in SVG. Other braces (CSS in an SVG `<style>`) are left alone; `{{` and `}}`
 //! write a literal brace. An SVG `<text>` with `data-wrap="N"` is broken into lines of at most N
-//! characters (and at the value's own line breaks), at most `data-lines` of them.
+//! characters (and at the value's own line breaks), at most `data-lines` of them. Labels of
+//! fields left empty are left out ([`blanks`]): an SVG element with `data-if="name …"` when
+//! every field it names is empty, a text template's line when every field it names is.
+
+mod blanks;
 
 use std::sync::OnceLock;
 
@@ -16,9 +20,9 @@ use crate::text::{TextOptions, render_text};
 
 /// The templates shipped with ferrofax: (file name, contents).
 pub const BUILTIN_TEMPLATES: [(&str, &str); 3] = [
-    ("classic.svg", include_str!("../coverpages/classic.svg")),
-    ("modern.svg", include_str!("../coverpages/modern.svg")),
-    ("confidential.svg", include_str!("../coverpages/confidential.svg")),
+    ("classic.svg", include_str!("../../coverpages/classic.svg")),
+    ("modern.svg", include_str!("../../coverpages/modern.svg")),
+    ("confidential.svg", include_str!("../../coverpages/confidential.svg")),
 ];
 
 /// Whether a template is SVG (otherwise it is text).
@@ -29,16 +33,24 @@ pub fn is_svg(template: &str) -> bool {
         || t.starts_with("<!--") && t.contains("<svg")
 }
 
-/// Replaces each `{name}` with its field value (XML-escaped when `xml`). A name that is not a
-/// field is an error naming it.
-pub fn fill(template: &str, fields: &[(String, String)], xml: bool) -> Result<String, String> {
-    let mut out = String::with_capacity(template.len() + 512);
+/// One piece of a template: text as it is, a brace written as `{{` or `}}`, or a placeholder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Piece<'a> {
+    Text(&'a str),
+    Brace(&'a str),
+    Field(&'a str),
+}
+
+/// A template cut into its pieces. A brace that does not open a placeholder (CSS in an SVG
+/// `<style>`, `{1}`, `{ }`) is text.
+fn pieces(template: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
     let mut rest = template;
     while let Some(i) = rest.find(['{', '}']) {
-        out.push_str(&rest[..i]);
+        out.push(Piece::Text(&rest[..i]));
         let tail = &rest[i..];
         if tail.starts_with("{{") || tail.starts_with("}}") {
-            out.push_str(&tail[..1]);
+            out.push(Piece::Brace(&tail[..1]));
             rest = &tail[2..];
             continue;
         }
@@ -50,22 +62,38 @@ pub fn fill(template: &str, fields: &[(String, String)], xml: bool) -> Result<St
             ident.then_some((n, end))
         });
         let Some((name, end)) = name else {
-            out.push_str(&tail[..1]);
+            out.push(Piece::Text(&tail[..1]));
             rest = &tail[1..];
             continue;
         };
-        let value = fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .ok_or_else(|| format!("the template names `{{{name}}}`, which is not one of its fields"))?;
-        if xml {
-            escape_into(&mut out, &value.1);
-        } else {
-            out.push_str(&value.1);
-        }
+        out.push(Piece::Field(name));
         rest = &tail[end + 2..];
     }
-    out.push_str(rest);
+    out.push(Piece::Text(rest));
+    out
+}
+
+/// The value of field `name`; a name that is not a field is an error naming it.
+fn value<'f>(fields: &'f [(String, String)], name: &str) -> Result<&'f str, String> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .ok_or_else(|| format!("the template names `{{{name}}}`, which is not one of its fields"))
+}
+
+/// Replaces each `{name}` with its field value (XML-escaped when `xml`), after leaving out the
+/// labels of empty fields (see [`blanks`]). A name that is not a field is an error naming it.
+pub fn fill(template: &str, fields: &[(String, String)], xml: bool) -> Result<String, String> {
+    let template = if xml { blanks::svg(template, fields)? } else { blanks::text(template, fields)? };
+    let mut out = String::with_capacity(template.len() + 512);
+    for piece in pieces(&template) {
+        match piece {
+            Piece::Text(t) | Piece::Brace(t) => out.push_str(t),
+            Piece::Field(name) if xml => escape_into(&mut out, value(fields, name)?),
+            Piece::Field(name) => out.push_str(value(fields, name)?),
+        }
+    }
     Ok(out)
 }
 
@@ -254,6 +282,53 @@ mod tests {
             assert!(page.black_pixels() > 10_000, "{name}");
         }
         assert!(render_svg("<svg", &setup).unwrap_err().to_string().contains("not valid SVG"));
+    }
+
+    /// The words of each `<text>` of an SVG that has any, tags left out.
+    fn texts(svg: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for part in svg.split("<text").skip(1) {
+            let Some(end) = part.find("</text>") else { continue };
+            let inner = &part[part.find('>').unwrap() + 1..end];
+            let mut words = String::new();
+            for (i, piece) in inner.split(['<', '>']).enumerate() {
+                if i % 2 == 0 {
+                    words.push_str(piece);
+                    words.push(' ');
+                }
+            }
+            let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !words.is_empty() {
+                out.push(words);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn shipped_templates_show_no_labels_of_empty_fields() {
+        for (name, t) in BUILTIN_TEMPLATES {
+            let names = placeholder_names(t);
+            let empty: Vec<(String, String)> = names.iter().map(|n| (n.clone(), String::new())).collect();
+            let left = texts(&fill(t, &empty, true).unwrap());
+            // What stays on an empty cover: its title and its standing notices.
+            let fixed =
+                ["FAX", "fax", "CONFIDENTIAL FAX", "CONFIDENTIALITY NOTICE", "This fax may", "The documents in"];
+            for text in &left {
+                assert!(
+                    fixed.iter().any(|f| text == f || (f.contains(' ') && text.starts_with(f))),
+                    "{name}: `{text}`"
+                );
+            }
+            assert!(left.iter().any(|t| t.contains("FAX") || t == "fax"), "{name}: the title stays");
+            // Every label is there when every field has a value.
+            let full: Vec<(String, String)> = names.iter().map(|n| (n.clone(), "x".into())).collect();
+            let shown = texts(&fill(t, &full, true).unwrap()).join(" | ");
+            for label in ["DATE", "PAGES", "TO", "FROM"] {
+                assert!(shown.contains(label), "{name}: {label} in {shown}");
+            }
+            assert!(shown.contains("PHONE") || shown.contains("Phone"), "{name}: {shown}");
+        }
     }
 
     fn placeholder_names(t: &str) -> Vec<String> {
