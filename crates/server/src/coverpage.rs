@@ -29,7 +29,7 @@ pub fn list(dir: &std::path::Path) -> std::io::Result<Vec<ferrofax_api::CoverPag
             continue;
         }
         let usable = std::fs::read_to_string(entry.path())
-            .map_err(|e| e.to_string())
+            .map_err(|e| CoverpageError(e.to_string()))
             .and_then(|text| fill(&text, &blank).map(|_| text));
         match usable {
             Ok(text) => out.push(ferrofax_api::CoverPageTemplate {
