@@ -73,6 +73,15 @@ enum UserAction {
         /// The user's name.
         name: String,
     },
+    /// Give a user another role; it takes effect at once (also while faxd runs). The last
+    /// administrator cannot be made a user.
+    Role {
+        /// The user's name.
+        name: String,
+        /// `user` sends and sees their own faxes, `admin` everything.
+        #[arg(value_parser = ["user", "admin"])]
+        role: String,
+    },
     /// List users and their roles.
     List,
 }
@@ -171,8 +180,7 @@ async fn users(action: UserAction, data_dir: &std::path::Path) -> anyhow::Result
             if let Some(user) = store.user_by_name(&name).await? {
                 bail!(
                     "user `{name}` exists already, with role {}: `faxd user token {name}` prints a new token for \
-                     them; to give them another role, `faxd user delete {name}` and add them again with --role \
-                     (their faxes stay theirs)",
+                     them; `faxd user role {name} admin|user` gives them another role",
                     user.role
                 );
             }
@@ -205,6 +213,16 @@ async fn users(action: UserAction, data_dir: &std::path::Path) -> anyhow::Result
                 }
                 UserDeletion::LastAdmin => {
                     bail!("`{name}` is the last administrator; add another one (--role admin) before deleting it")
+                }
+                UserDeletion::NotFound => bail!("user `{name}` does not exist"),
+            }
+        }
+        UserAction::Role { name, role } => {
+            let user = existing(&store, &name).await?;
+            match store.set_role(user.id, &role).await? {
+                UserDeletion::Deleted => eprintln!("user {name} is now {role}"),
+                UserDeletion::LastAdmin => {
+                    bail!("`{name}` is the last administrator; make another one admin first")
                 }
                 UserDeletion::NotFound => bail!("user `{name}` does not exist"),
             }

@@ -52,6 +52,8 @@ async fn users_are_added_once_given_tokens_and_deleted() {
     plain_failure("adding alice again", &again);
     assert!(again.2.contains("exists already, with role user"), "{}", again.2);
     assert!(again.2.contains("faxd user token alice"), "{}", again.2);
+    assert!(again.2.contains("faxd user role alice"), "{}", again.2);
+
     let (ok, second, err) = faxd(dir, &["user", "token", "alice", "--label", "laptop"]);
     assert!(ok, "{err}");
     let second = second.trim().to_string();
@@ -81,6 +83,32 @@ async fn users_are_added_once_given_tokens_and_deleted() {
     assert!(faxd(dir, &["user", "delete", "root"]).0);
     let (_, list, _) = faxd(dir, &["user", "list"]);
     assert_eq!(list, "ops\tadmin\n");
+}
+
+#[tokio::test]
+async fn a_role_changes_in_place_but_never_leaves_no_administrator() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (ok, token, err) = faxd(dir, &["user", "add", "alice"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = faxd(dir, &["user", "role", "alice", "admin"]);
+    assert!(ok && err.contains("alice is now admin"), "{err}");
+    let (_, list, _) = faxd(dir, &["user", "list"]);
+    assert_eq!(list, "alice\tadmin\n");
+    // Her token is hers still, with the new role.
+    let store = SqliteStore::open(&dir.join("faxd.sqlite")).await.unwrap();
+    let user = store.user_by_token(&ferrofax_server::auth::hash_token(token.trim())).await.unwrap().unwrap();
+    assert_eq!(user.role, "admin");
+    // She is the only administrator: she stays one until there is another.
+    let demoted = faxd(dir, &["user", "role", "alice", "user"]);
+    plain_failure("demoting the last administrator", &demoted);
+    assert!(demoted.2.contains("last administrator"), "{}", demoted.2);
+    assert!(faxd(dir, &["user", "add", "ops", "--role", "admin"]).0);
+    assert!(faxd(dir, &["user", "role", "alice", "user"]).0);
+    let (_, list, _) = faxd(dir, &["user", "list"]);
+    assert_eq!(list, "alice\tuser\nops\tadmin\n");
+    assert!(!faxd(dir, &["user", "role", "alice", "root"]).0, "a role that does not exist is refused");
+    plain_failure("a user who does not exist", &faxd(dir, &["user", "role", "nobody", "admin"]));
 }
 
 #[test]

@@ -49,6 +49,7 @@ pub struct SessionRow {
 /// What deleting a user did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserDeletion {
+    /// Done (deleted, or for a role change: changed).
     Deleted,
     /// Refused: the user is the only admin.
     LastAdmin,
@@ -69,6 +70,9 @@ pub trait AccountStore: Send + Sync + 'static {
     /// Deletes a user with its tokens and sessions, unless it is the only admin; checked and
     /// done in one transaction.
     async fn delete_user(&self, id: i64) -> Result<UserDeletion>;
+    /// Gives a user another role (`admin` or `user`), unless that would leave no admin;
+    /// checked and done in one statement.
+    async fn set_role(&self, id: i64, role: &str) -> Result<UserDeletion>;
     /// Sets (or with None removes) a user's password hash and ends its sessions but `keep` (a
     /// session hash), in one transaction.
     async fn set_password(&self, user_id: i64, hash: Option<&str>, keep: Option<&str>) -> Result<()>;

@@ -93,6 +93,27 @@ impl AccountStore for SqliteStore {
         Ok(if exists { UserDeletion::LastAdmin } else { UserDeletion::NotFound })
     }
 
+    async fn set_role(&self, id: i64, role: &str) -> Result<UserDeletion> {
+        // One statement, so that two admins demoting each other cannot leave no admin.
+        let done = sqlx::query(
+            "UPDATE users SET role = ? WHERE id = ? AND (? = 'admin' OR role <> 'admin' \
+             OR (SELECT count(*) FROM users WHERE role = 'admin') > 1)",
+        )
+        .bind(role)
+        .bind(id)
+        .bind(role)
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 1 {
+            return Ok(UserDeletion::Deleted);
+        }
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)")
+            .bind(id)
+            .fetch_one(&self.write)
+            .await?;
+        Ok(if exists { UserDeletion::LastAdmin } else { UserDeletion::NotFound })
+    }
+
     async fn set_password(&self, user_id: i64, hash: Option<&str>, keep: Option<&str>) -> Result<()> {
         let mut tx = self.write.begin().await?;
         sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
