@@ -67,7 +67,8 @@ pub enum JobAction {
         /// The job's id.
         id: i64,
     },
-    /// Save one page of what a job sends: PNG preview when OUTPUT ends in .png, else TIFF.
+    /// Save one page of what a job sends, as stored: PNG preview when OUTPUT ends in .png,
+    /// else TIFF.
     Page {
         /// The job's id.
         id: i64,
@@ -76,6 +77,9 @@ pub enum JobAction {
         /// The file to write: a PNG when it ends in .png, else a single-page TIFF.
         #[arg(short, long)]
         output: std::path::PathBuf,
+        /// The page as it goes (or went) on the line, with its branding line.
+        #[arg(long)]
+        sent: bool,
     },
     /// Save a job's whole document (what it sends, cover page first, or what was received)
     /// as a multi-page TIFF, or a PDF with --pdf or when OUTPUT ends in .pdf.
@@ -84,6 +88,9 @@ pub enum JobAction {
         id: i64,
         #[command(flatten)]
         file: FileArgs,
+        /// An outgoing fax's pages as they go (or went) on the line, with the branding line.
+        #[arg(long)]
+        sent: bool,
     },
 }
 
@@ -247,17 +254,22 @@ pub fn show(j: &JobView) {
 pub async fn job(s: &FaxServer, action: JobAction, as_json: bool) -> anyhow::Result<i32> {
     let (id, cmd) = match action {
         JobAction::Show { id } => (id, None),
-        JobAction::Page { id, n, output } => {
+        JobAction::Page { id, n, output, sent } => {
             let j = s.job(id).await?;
             let png = output.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
-            let bytes = if png { j.page_png(n).await? } else { j.page(n).await? };
+            let bytes = match (sent, png) {
+                (true, png) => j.page_as_sent(n, png).await?,
+                (false, true) => j.page_png(n).await?,
+                (false, false) => j.page(n).await?,
+            };
             std::fs::write(&output, bytes)?;
             eprintln!("page {n} of job {id} saved to {}", output.display());
             return Ok(0);
         }
-        JobAction::Download { id, file } => {
+        JobAction::Download { id, file, sent } => {
             let (format, output) = file.resolve(id);
-            let bytes = s.job(id).await?.document(format).await?;
+            let j = s.job(id).await?;
+            let bytes = if sent { j.document_as_sent(format).await? } else { j.document(format).await? };
             save("job", &output, &bytes, as_json, id)?;
             return Ok(0);
         }

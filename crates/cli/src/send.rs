@@ -230,7 +230,10 @@ fn describe(j: &JobView, number: &str) -> String {
     match j.queue_status {
         JobState::Pending if j.paused => "queued, paused".into(),
         JobState::Pending if j.no_line => "queued, no line can send".into(),
-        JobState::Pending if j.discount_send => "queued, waiting for the discount window".into(),
+        JobState::Pending | JobState::Retrying if !j.waits_for.is_empty() => match j.next_attempt_at {
+            Some(t) => format!("queued, waits for {} (next attempt {})", j.waits_for, t.strftime("%H:%M")),
+            None => format!("queued, waits for {}", j.waits_for),
+        },
         JobState::Pending => "queued".into(),
         JobState::InProgress => match j.device_status {
             DeviceStatus::Dialing => format!("dialing {number}"),

@@ -65,6 +65,19 @@ impl FaxJob {
         self.bytes(&format!("/v1/jobs/{}/pages/{n}.png?width={width}", self.view.job_id)).await
     }
 
+    /// Page `n` (1-based) as it goes (or went) on the line: a single-page TIFF, or a PNG with
+    /// square pixels when `png`; with the branding line when the server's Branding is on.
+    pub async fn page_as_sent(&self, n: u32, png: bool) -> Result<Vec<u8>> {
+        let ext = if png { ".png" } else { "" };
+        self.bytes(&format!("/v1/jobs/{}/pages/{n}{ext}?sent=true", self.view.job_id)).await
+    }
+
+    /// An outgoing fax's whole document as it goes (or went) on the line, branding line
+    /// included.
+    pub async fn document_as_sent(&self, format: DocumentFormat) -> Result<Vec<u8>> {
+        self.bytes(&format!("/v1/jobs/{}/document?format={}&sent=true", self.view.job_id, format.as_str())).await
+    }
+
     /// The job's whole document with its metadata: what an outgoing fax sends (cover page
     /// first, without the branding line) or what a received fax brought.
     pub async fn document(&self, format: DocumentFormat) -> Result<Vec<u8>> {

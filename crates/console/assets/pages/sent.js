@@ -39,9 +39,18 @@ function card(job) {
       h('h2', {}, job.recipient_name ? `${job.recipient_name} · ${job.fax_number}` : job.fax_number),
       h('p', {}, h('strong', { class: `state ${job.queue_status}` }, words(job.queue_status)),
         ` · ${job.page_count} page${job.page_count === 1 ? '' : 's'}`,
-        job.remote_ident && (job.queue_status === 'completed' || job.pages_confirmed > 0) ? ` · received by ${job.remote_ident}` : '',
+        farEnd(job),
         isAdmin() ? ` · by ${job.user_name}` : ''),
       job.detail && job.queue_status !== 'completed' ? h('p', { class: 'sub' }, job.detail) : null,
       h('p', { class: 'sub' }, `Submitted ${when(job.submitted_at)}`, job.finished_at ? ` · ended ${when(job.finished_at)}` : ''),
       downloads(`/v1/jobs/${job.job_id}/document`, job.job_id)));
+}
+
+/** Who the far end was: "received by" only for a fax delivered whole; a fax that ended
+ *  otherwise was only answered there (some pages may have been confirmed). */
+function farEnd(job) {
+  if (!job.remote_ident) return '';
+  if (job.queue_status === 'completed') return ` · received by ${job.remote_ident}`;
+  if (job.pages_confirmed > 0) return ` · answered by ${job.remote_ident} (${job.pages_confirmed} of ${job.page_count} confirmed)`;
+  return ` · answered by ${job.remote_ident}`;
 }
