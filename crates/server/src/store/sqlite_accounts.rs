@@ -83,14 +83,7 @@ impl AccountStore for SqliteStore {
         .bind(id)
         .execute(&self.write)
         .await?;
-        if done.rows_affected() == 1 {
-            return Ok(UserDeletion::Deleted);
-        }
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)")
-            .bind(id)
-            .fetch_one(&self.write)
-            .await?;
-        Ok(if exists { UserDeletion::LastAdmin } else { UserDeletion::NotFound })
+        self.admin_guarded(done.rows_affected(), id).await
     }
 
     async fn set_role(&self, id: i64, role: &str) -> Result<UserDeletion> {
@@ -104,14 +97,7 @@ impl AccountStore for SqliteStore {
         .bind(role)
         .execute(&self.write)
         .await?;
-        if done.rows_affected() == 1 {
-            return Ok(UserDeletion::Deleted);
-        }
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)")
-            .bind(id)
-            .fetch_one(&self.write)
-            .await?;
-        Ok(if exists { UserDeletion::LastAdmin } else { UserDeletion::NotFound })
+        self.admin_guarded(done.rows_affected(), id).await
     }
 
     async fn set_password(&self, user_id: i64, hash: Option<&str>, keep: Option<&str>) -> Result<()> {
@@ -222,5 +208,20 @@ impl AccountStore for SqliteStore {
     async fn delete_session(&self, hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE hash = ?").bind(hash).execute(&self.write).await?;
         Ok(())
+    }
+}
+
+impl SqliteStore {
+    /// What a change guarded by "an admin stays" did: done when it touched the row, else
+    /// refused for the last admin, or the user is gone.
+    async fn admin_guarded(&self, rows_affected: u64, id: i64) -> Result<UserDeletion> {
+        if rows_affected == 1 {
+            return Ok(UserDeletion::Deleted);
+        }
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)")
+            .bind(id)
+            .fetch_one(&self.write)
+            .await?;
+        Ok(if exists { UserDeletion::LastAdmin } else { UserDeletion::NotFound })
     }
 }
