@@ -30,13 +30,13 @@ fn unreadable(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Service
 
 /// The pages part: reads the stored pages of jobs and received faxes.
 pub struct Pages {
-    store: Arc<dyn Store>,
-    ports: Arc<LineRegistry>,
-    clock: Arc<dyn Clock>,
-    docs: DocStore,
-    settings: Arc<SettingsCell>,
-    time_zone: jiff::tz::TimeZone,
-    jobs: Arc<Jobs>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) ports: Arc<LineRegistry>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) docs: DocStore,
+    pub(crate) settings: Arc<SettingsCell>,
+    pub(crate) time_zone: jiff::tz::TimeZone,
+    pub(crate) jobs: Arc<Jobs>,
 }
 
 /// A whole document as a file.
@@ -47,19 +47,6 @@ pub struct DocumentFile {
 }
 
 impl Pages {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        store: Arc<dyn Store>,
-        ports: Arc<LineRegistry>,
-        clock: Arc<dyn Clock>,
-        docs: DocStore,
-        settings: Arc<SettingsCell>,
-        time_zone: jiff::tz::TimeZone,
-        jobs: Arc<Jobs>,
-    ) -> Pages {
-        Pages { store, ports, clock, docs, settings, time_zone, jobs }
-    }
-
     /// The single-page TIFF of page `n` (1-based) of a job's document: as stored, or (`sent`)
     /// as it goes, or went, on the line.
     pub async fn page(&self, caller: &Caller, id: i64, n: u32, sent: bool) -> ApiResult<Vec<u8>> {

@@ -29,32 +29,18 @@ pub fn search(text: Option<&str>, within: SearchFields) -> ServiceResult<Option<
 
 /// The jobs part.
 pub struct Jobs {
-    store: Arc<dyn Store>,
-    docs: DocStore,
-    events: Arc<EventHub>,
-    clock: Arc<dyn Clock>,
-    settings: Arc<SettingsCell>,
-    ports: Arc<LineRegistry>,
-    time_zone: jiff::tz::TimeZone,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) docs: DocStore,
+    pub(crate) events: Arc<EventHub>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) settings: Arc<SettingsCell>,
+    pub(crate) ports: Arc<LineRegistry>,
+    pub(crate) time_zone: jiff::tz::TimeZone,
     /// How long a call's lease on its job lasts without a confirmed page.
-    lease_ms: Millis,
+    pub(crate) lease_ms: Millis,
 }
 
 impl Jobs {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        store: Arc<dyn Store>,
-        docs: DocStore,
-        events: Arc<EventHub>,
-        clock: Arc<dyn Clock>,
-        settings: Arc<SettingsCell>,
-        ports: Arc<LineRegistry>,
-        time_zone: jiff::tz::TimeZone,
-        lease_ms: Millis,
-    ) -> Jobs {
-        Jobs { store, docs, events, clock, settings, ports, time_zone, lease_ms }
-    }
-
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }

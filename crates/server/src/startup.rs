@@ -67,25 +67,25 @@ pub async fn start(config: Config, data_dir: PathBuf, clock: Arc<dyn Clock>) -> 
     let settings = Arc::new(SettingsCell::new(settings));
     let ports = Arc::new(LineRegistry::new(ports, events.clone(), clock.clone(), wake.clone()));
     let lease_ms = config.queue.lease_seconds as Millis * 1000;
-    let jobs = Arc::new(Jobs::new(
-        store.clone(),
-        docs.clone(),
-        events.clone(),
-        clock.clone(),
-        settings.clone(),
-        ports.clone(),
-        time_zone.clone(),
+    let jobs = Arc::new(Jobs {
+        store: store.clone(),
+        docs: docs.clone(),
+        events: events.clone(),
+        clock: clock.clone(),
+        settings: settings.clone(),
+        ports: ports.clone(),
+        time_zone: time_zone.clone(),
         lease_ms,
-    ));
-    let pages = Arc::new(Pages::new(
-        store.clone(),
-        ports.clone(),
-        clock.clone(),
-        docs.clone(),
-        settings.clone(),
-        time_zone.clone(),
-        jobs.clone(),
-    ));
+    });
+    let pages = Arc::new(Pages {
+        store: store.clone(),
+        ports: ports.clone(),
+        clock: clock.clone(),
+        docs: docs.clone(),
+        settings: settings.clone(),
+        time_zone: time_zone.clone(),
+        jobs: jobs.clone(),
+    });
     let routing = Arc::new(crate::routing::Runtime::new(
         &data_dir,
         crate::routing::Parts {
@@ -103,14 +103,14 @@ pub async fn start(config: Config, data_dir: PathBuf, clock: Arc<dyn Clock>) -> 
         ports: ports.clone(),
         jobs: jobs.clone(),
         pages: pages.clone(),
-        receptions: Receptions::new(
-            store.clone(),
-            docs.clone(),
-            committer.clone(),
-            jobs.clone(),
-            routing.clone(),
-            clock.clone(),
-        ),
+        receptions: Receptions {
+            store: store.clone(),
+            docs: docs.clone(),
+            committer: committer.clone(),
+            jobs: jobs.clone(),
+            routing: routing.clone(),
+            clock: clock.clone(),
+        },
         clock: clock.clone(),
     });
     let drivers = Arc::new(crate::lines::drivers(&config));

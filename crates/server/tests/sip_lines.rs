@@ -215,14 +215,19 @@ async fn a_fax_with_sip_over_tcp() {
     fax_goes_through(&a, &b).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_busy_far_end_is_a_busy_attempt_tried_again_after_the_retry_delay() {
-    let mut peer = ferrofax_sip::SipAgent::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let pa = free_udp_port();
-    let mut ca = sip_line("sip1", pa, 0, true, "+1 555 0100");
+/// A faxd whose line calls a bare SIP agent of the test's, with a fax for it queued.
+async fn faxd_calling_a_bare_agent() -> (ferrofax_sip::SipAgent, Faxd, i64) {
+    let peer = ferrofax_sip::SipAgent::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let mut ca = sip_line("sip1", free_udp_port(), 0, true, "+1 555 0100");
     set(&mut ca, |l| l.peer = Some(peer.local_addr().to_string()));
     let a = Faxd::start(ca).await;
     let id = a.submit_text(json!({"fax_number": "200"})).await[0];
+    (peer, a, id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_far_end_is_a_busy_attempt_tried_again_after_the_retry_delay() {
+    let (mut peer, a, id) = faxd_calling_a_bare_agent().await;
     // The far end is busy.
     let call = tokio::time::timeout(Duration::from_secs(10), peer.next_incoming()).await.unwrap().unwrap();
     call.reject(486);
@@ -424,12 +429,7 @@ async fn rings_are_timed_on_faxds_clock_before_a_sip_call_is_answered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_far_end_hanging_up_mid_fax_ends_the_attempt_at_once() {
-    let mut peer = ferrofax_sip::SipAgent::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let pa = free_udp_port();
-    let mut ca = sip_line("sip1", pa, 0, true, "+1 555 0100");
-    set(&mut ca, |l| l.peer = Some(peer.local_addr().to_string()));
-    let a = Faxd::start(ca).await;
-    let id = a.submit_text(json!({"fax_number": "200"})).await[0];
+    let (mut peer, a, id) = faxd_calling_a_bare_agent().await;
     // The far end answers with T.38 and, before any fax is exchanged, hangs up.
     let incoming = tokio::time::timeout(Duration::from_secs(10), peer.next_incoming()).await.unwrap().unwrap();
     let offer = incoming.offer.clone().expect("an offer");

@@ -136,26 +136,24 @@ fn discount_jobs_wait_for_the_window_and_others_do_not() {
     assert_eq!(p.look_again, Some(NOON + HOUR));
 }
 
-#[test]
-fn a_window_that_wraps_midnight_is_open_before_and_after_it() {
-    let w = window((22, 30), (6, 15));
+/// The plan at `at` for one DiscountSend job, due long ago, and one free line.
+fn plan_cheap_job_at(w: &DiscountWindow, at: Millis) -> Plan {
     let mut cheap = job(1);
     cheap.discount_send = true;
     cheap.next_attempt_at = Some(0);
+    assign(at, false, w, &[line("a", 1)], &[cheap], QueueTimes { discount_waiting: true, ..Default::default() })
+}
+
+#[test]
+fn a_window_that_wraps_midnight_is_open_before_and_after_it() {
+    let w = window((22, 30), (6, 15));
     for (at, open) in [
         (NOON, false),
         (NOON + 10 * HOUR + 30 * 60_000, true),
         (NOON + 18 * HOUR, true),
         (NOON + 18 * HOUR + 15 * 60_000, false),
     ] {
-        let p = assign(
-            at,
-            false,
-            &w,
-            &[line("a", 1)],
-            &[cheap],
-            QueueTimes { discount_waiting: true, ..Default::default() },
-        );
+        let p = plan_cheap_job_at(&w, at);
         assert_eq!(!p.starts.is_empty(), open, "at {at}");
     }
 }
@@ -163,18 +161,8 @@ fn a_window_that_wraps_midnight_is_open_before_and_after_it() {
 #[test]
 fn a_window_whose_start_equals_its_end_is_always_open() {
     let w = window((9, 0), (9, 0));
-    let mut cheap = job(1);
-    cheap.discount_send = true;
-    cheap.next_attempt_at = Some(0);
     for at in [NOON, NOON - 3 * HOUR, NOON + 9 * HOUR] {
-        let p = assign(
-            at,
-            false,
-            &w,
-            &[line("a", 1)],
-            &[cheap],
-            QueueTimes { discount_waiting: true, ..Default::default() },
-        );
+        let p = plan_cheap_job_at(&w, at);
         assert_eq!(starts(&p), [(1, "a")], "at {at}");
         assert_eq!(p.look_again, None);
     }

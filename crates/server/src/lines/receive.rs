@@ -32,27 +32,16 @@ pub struct Reception {
 
 /// Records received faxes.
 pub struct Receptions {
-    store: Arc<dyn Store>,
-    docs: DocStore,
-    committer: Committer,
-    jobs: Arc<Jobs>,
-    routing: Arc<Runtime>,
-    clock: Arc<dyn Clock>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) docs: DocStore,
+    pub(crate) committer: Committer,
+    pub(crate) jobs: Arc<Jobs>,
+    pub(crate) routing: Arc<Runtime>,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 /// Stores a received fax and routes it. Returns the job id.
 impl Receptions {
-    pub fn new(
-        store: Arc<dyn Store>,
-        docs: DocStore,
-        committer: Committer,
-        jobs: Arc<Jobs>,
-        routing: Arc<Runtime>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        Receptions { store, docs, committer, jobs, routing, clock }
-    }
-
     /// Stores a received fax (complete, or partial) and starts its routing. Returns the job id.
     pub async fn record(&self, r: Reception, complete: bool) -> ServiceResult<i64> {
         let now = self.clock.now();
