@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::port::DeviceStatus;
+use crate::validate::{FieldError, text_length};
 
 /// A job's identifier, unique on one server.
 pub type JobId = i64;
@@ -164,50 +165,117 @@ impl Priority {
 }
 
 /// One recipient of a FaxDoc: the number and the recipient fields of the object model.
+///
+/// Every text field has a longest allowed length, in characters (not bytes); a longer one is
+/// refused with 422 `invalid-value` naming the field.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Recipient {
+    /// The number to dial: digits, a leading `+`, `*`, `#`, `,` (pause) and the separators
+    /// space, `-`, `.`, `(`, `)`. At most 64 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub fax_number: String,
+    /// The recipient's name. At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub recipient_name: String,
+    /// At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub recipient_company: String,
+    /// At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub recipient_address: String,
+    /// At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub recipient_city: String,
+    /// At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub recipient_state: String,
+    /// At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub recipient_zip: String,
+    /// At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub recipient_country: String,
+    /// At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub recipient_title: String,
+    /// At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub recipient_department: String,
+    /// At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub recipient_office: String,
+    /// At most 64 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub recipient_home_phone: String,
+    /// At most 64 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub recipient_office_phone: String,
 }
 
 /// Every FaxDoc field except the body and the recipient: cover page, sender and the rest.
+///
+/// Every text field has a longest allowed length, in characters (not bytes); a longer one is
+/// refused with 422 `invalid-value` naming the field.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct FaxDocFields {
     pub send_coverpage: bool,
+    /// The cover page: the name of a common one of the server (see `server_coverpage`). At most
+    /// 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub coverpage_name: String,
     /// True: `coverpage_name` names a common cover page kept on the server; false: a personal
     /// one, uploaded with the job as the multipart part `coverpage`.
     pub server_coverpage: bool,
+    /// The note on the cover page. At most 4000 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
     pub coverpage_note: String,
+    /// The subject on the cover page. At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub coverpage_subject: String,
+    /// At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub sender_name: String,
+    /// At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub sender_company: String,
+    /// At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub sender_address: String,
+    /// At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub sender_title: String,
+    /// At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub sender_department: String,
+    /// At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub sender_office: String,
+    /// At most 64 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub sender_home_phone: String,
+    /// At most 64 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub sender_office_phone: String,
+    /// The sender's fax number, as shown on the cover page. At most 64 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub sender_fax: String,
+    /// The identity sent to the far end (TSI): digits, space and `+`. At most 20 characters
+    /// (T.30).
+    #[cfg_attr(feature = "openapi", schema(max_length = 20))]
     pub tsid: String,
+    /// At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub billing_code: String,
-    /// Where delivery reports go.
+    /// Where delivery reports go: one address or several, separated by commas. At most 1024
+    /// characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub email_address: String,
+    /// The job's name as lists show it. At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub display_name: String,
     /// Wait for the discount-rate window.
     pub discount_send: bool,
@@ -267,7 +335,69 @@ fn field_names<T: Serialize>(value: &T) -> Vec<String> {
     }
 }
 
+impl Recipient {
+    /// Each text field: its name, its value and its longest allowed length in characters.
+    pub fn text_fields(&self) -> [(&'static str, &str, usize); 13] {
+        use crate::validate::{MAX_FAX_NUMBER_LEN, MAX_PHONE_CHARS, MAX_TEXT_CHARS};
+        [
+            ("fax_number", &self.fax_number, MAX_FAX_NUMBER_LEN),
+            ("recipient_name", &self.recipient_name, MAX_TEXT_CHARS),
+            ("recipient_company", &self.recipient_company, MAX_TEXT_CHARS),
+            ("recipient_address", &self.recipient_address, MAX_TEXT_CHARS),
+            ("recipient_city", &self.recipient_city, MAX_TEXT_CHARS),
+            ("recipient_state", &self.recipient_state, MAX_TEXT_CHARS),
+            ("recipient_zip", &self.recipient_zip, MAX_TEXT_CHARS),
+            ("recipient_country", &self.recipient_country, MAX_TEXT_CHARS),
+            ("recipient_title", &self.recipient_title, MAX_TEXT_CHARS),
+            ("recipient_department", &self.recipient_department, MAX_TEXT_CHARS),
+            ("recipient_office", &self.recipient_office, MAX_TEXT_CHARS),
+            ("recipient_home_phone", &self.recipient_home_phone, MAX_PHONE_CHARS),
+            ("recipient_office_phone", &self.recipient_office_phone, MAX_PHONE_CHARS),
+        ]
+    }
+}
+
+impl FaxDocFields {
+    /// Each text field: its name, its value and its longest allowed length in characters.
+    pub fn text_fields(&self) -> [(&'static str, &str, usize); 16] {
+        use crate::validate::{MAX_EMAIL_CHARS, MAX_IDENTIFIER_LEN, MAX_NOTE_CHARS, MAX_PHONE_CHARS, MAX_TEXT_CHARS};
+        [
+            ("coverpage_name", &self.coverpage_name, MAX_TEXT_CHARS),
+            ("coverpage_note", &self.coverpage_note, MAX_NOTE_CHARS),
+            ("coverpage_subject", &self.coverpage_subject, MAX_TEXT_CHARS),
+            ("sender_name", &self.sender_name, MAX_TEXT_CHARS),
+            ("sender_company", &self.sender_company, MAX_TEXT_CHARS),
+            ("sender_address", &self.sender_address, MAX_TEXT_CHARS),
+            ("sender_title", &self.sender_title, MAX_TEXT_CHARS),
+            ("sender_department", &self.sender_department, MAX_TEXT_CHARS),
+            ("sender_office", &self.sender_office, MAX_TEXT_CHARS),
+            ("sender_home_phone", &self.sender_home_phone, MAX_PHONE_CHARS),
+            ("sender_office_phone", &self.sender_office_phone, MAX_PHONE_CHARS),
+            ("sender_fax", &self.sender_fax, MAX_PHONE_CHARS),
+            ("tsid", &self.tsid, MAX_IDENTIFIER_LEN),
+            ("billing_code", &self.billing_code, MAX_TEXT_CHARS),
+            ("email_address", &self.email_address, MAX_EMAIL_CHARS),
+            ("display_name", &self.display_name, MAX_TEXT_CHARS),
+        ]
+    }
+}
+
 impl SubmitRequest {
+    /// Checks every text field against its longest allowed length. The error names the field
+    /// as the API does elsewhere: `recipient_name` for the one recipient in the flat fields,
+    /// `recipients[1].recipient_name` for the second of several.
+    pub fn check_lengths(&self) -> Result<(), FieldError> {
+        let flat = self.recipient.text_fields().map(|(name, value, max)| (name.to_string(), value, max));
+        let listed = self.recipients.iter().enumerate().flat_map(|(i, r)| {
+            r.text_fields().map(|(name, value, max)| (format!("recipients[{i}].{name}"), value, max))
+        });
+        let doc = self.doc.text_fields().map(|(name, value, max)| (name.to_string(), value, max));
+        for (field, value, max) in flat.into_iter().chain(listed).chain(doc) {
+            text_length(&field, value, max).map_err(|detail| FieldError { field, detail })?;
+        }
+        Ok(())
+    }
+
     /// The recipients this request makes jobs for, in order.
     pub fn all_recipients(&self) -> Vec<&Recipient> {
         if self.recipients.is_empty() && !self.recipient.fax_number.is_empty() {
@@ -432,6 +562,58 @@ mod tests {
         let err =
             serde_json::from_str::<SubmitRequest>(r#"{"recipients":[{"fax_numbr":"1"}]}"#).unwrap_err().to_string();
         assert!(err.contains("fax_numbr"), "{err}");
+    }
+
+    /// The names of the text fields of a default value: those that serialize as empty strings
+    /// (an enum such as `priority` has a name by default).
+    fn string_fields<T: Serialize>(value: &T) -> Vec<String> {
+        let serde_json::Value::Object(m) = serde_json::to_value(value).unwrap() else { panic!("not an object") };
+        let mut names: Vec<String> = m.into_iter().filter(|(_, v)| v == "").map(|(k, _)| k).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn every_text_field_has_a_length_limit() {
+        let r = Recipient::default();
+        let mut limited: Vec<String> = r.text_fields().iter().map(|(n, _, _)| n.to_string()).collect();
+        limited.sort();
+        assert_eq!(limited, string_fields(&r), "a Recipient text field without a limit");
+        let d = FaxDocFields::default();
+        let mut limited: Vec<String> = d.text_fields().iter().map(|(n, _, _)| n.to_string()).collect();
+        limited.sort();
+        assert_eq!(limited, string_fields(&d), "a FaxDocFields text field without a limit");
+    }
+
+    #[test]
+    fn lengths_are_checked_and_the_field_named_as_the_api_names_it() {
+        use crate::validate::{MAX_NOTE_CHARS, MAX_TEXT_CHARS};
+        let mut r = SubmitRequest::default();
+        r.recipient.fax_number = "100".into();
+        r.recipient.recipient_name = "n".repeat(MAX_TEXT_CHARS);
+        r.doc.coverpage_note = "n".repeat(MAX_NOTE_CHARS);
+        assert_eq!(r.check_lengths(), Ok(()));
+
+        r.recipient.recipient_name.push('n');
+        let e = r.check_lengths().unwrap_err();
+        assert_eq!(e.field, "recipient_name");
+        assert!(e.detail.contains("257 characters long; at most 256"), "{}", e.detail);
+        r.recipient.recipient_name.pop();
+
+        r.doc.coverpage_note.push('n');
+        assert_eq!(r.check_lengths().unwrap_err().field, "coverpage_note");
+        r.doc.coverpage_note.pop();
+
+        r.recipient = Recipient::default();
+        r.recipients = vec![
+            Recipient { fax_number: "1".into(), ..Default::default() },
+            Recipient {
+                fax_number: "2".into(),
+                recipient_company: "c".repeat(MAX_TEXT_CHARS + 1),
+                ..Default::default()
+            },
+        ];
+        assert_eq!(r.check_lengths().unwrap_err().field, "recipients[1].recipient_company");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Rules on values that need no server to check: T.30 identifiers, fax numbers, ranges, user
-//! names, passwords and token labels.
+//! Rules on values that need no server to check: T.30 identifiers, fax numbers, the lengths of
+//! a FaxDoc's text fields, ranges, user names, passwords and token labels.
 //! The server applies them authoritatively; clients may apply them early.
 
 /// The longest T.30 identifier (TSI, CSI, CIG): 20 characters.
@@ -7,6 +7,20 @@ pub const MAX_IDENTIFIER_LEN: usize = 20;
 
 /// The longest dial string accepted.
 pub const MAX_FAX_NUMBER_LEN: usize = 64;
+
+/// The longest one-line text of a FaxDoc (names, company, address, title, subject, billing
+/// code …), in characters.
+pub const MAX_TEXT_CHARS: usize = 256;
+
+/// The longest phone number of a FaxDoc's recipient or sender (and the sender's fax number),
+/// in characters: as long as a fax number may be.
+pub const MAX_PHONE_CHARS: usize = MAX_FAX_NUMBER_LEN;
+
+/// The longest cover page note, in characters.
+pub const MAX_NOTE_CHARS: usize = 4000;
+
+/// The longest `email_address` (one address or several, separated by commas), in characters.
+pub const MAX_EMAIL_CHARS: usize = 1024;
 
 /// The longest search text (`q` of the job list and the inbox).
 pub const MAX_SEARCH_LEN: usize = 100;
@@ -25,6 +39,24 @@ pub fn identifier(field: &str, value: &str) -> Result<(), String> {
         return Err(format!("{field} is only spaces; leave it empty to send none"));
     }
     Ok(())
+}
+
+/// Checks the length of a text field: at most `max` characters (characters, not bytes).
+pub fn text_length(field: &str, value: &str, max: usize) -> Result<(), String> {
+    // Counting stops just past the limit: a megabyte of text costs no more than a short one.
+    if value.chars().nth(max).is_none() {
+        return Ok(());
+    }
+    let n = value.chars().count();
+    Err(format!("{field} is {n} characters long; at most {max} are allowed"))
+}
+
+/// A value refused, with the field it is in, named as the API names it (`recipient_name`,
+/// `recipients[1].fax_number`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub detail: String,
 }
 
 /// Checks a fax number as dialled: digits with optional leading `+`, the dial characters
@@ -143,6 +175,16 @@ mod tests {
         assert!(e.contains("only spaces"), "{e}");
         let e = identifier("csid", "ACME").unwrap_err();
         assert!(e.contains("`A`"), "{e}");
+    }
+
+    #[test]
+    fn text_lengths_count_characters() {
+        assert!(text_length("recipient_name", "", MAX_TEXT_CHARS).is_ok());
+        assert!(text_length("recipient_name", &"é".repeat(MAX_TEXT_CHARS), MAX_TEXT_CHARS).is_ok());
+        let e = text_length("recipient_name", &"é".repeat(MAX_TEXT_CHARS + 1), MAX_TEXT_CHARS).unwrap_err();
+        assert_eq!(e, "recipient_name is 257 characters long; at most 256 are allowed");
+        let e = text_length("coverpage_note", &"x".repeat(1_000_000), MAX_NOTE_CHARS).unwrap_err();
+        assert!(e.contains("1000000 characters"), "{e}");
     }
 
     #[test]

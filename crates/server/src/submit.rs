@@ -71,9 +71,12 @@ pub struct Checked<'a> {
 }
 
 impl Submissions {
-    /// The checks of a FaxDoc that need no conversion: recipients and their numbers, the TSID,
-    /// the report address and the cover page. A submission and a preview both make them.
+    /// The checks of a FaxDoc that need no conversion: the lengths of its text fields,
+    /// recipients and their numbers, the TSID, the report address and the cover page. A
+    /// submission and a preview both make them.
     pub fn check_request<'a>(&self, req: &'a SubmitRequest, coverpage: Option<&[u8]>) -> ApiResult<Checked<'a>> {
+        // First, so that no other check, and nothing after, handles an oversized text.
+        req.check_lengths().map_err(|e| invalid(&e.field, e.detail))?;
         let recipients = req.all_recipients();
         if !req.recipients.is_empty() && !req.recipient.fax_number.is_empty() {
             return Err(invalid("recipients", "give either fax_number or recipients, not both"));

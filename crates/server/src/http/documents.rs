@@ -20,6 +20,9 @@ use crate::pages::DocumentFile;
 /// will be sent (the cover page filled for the first recipient, the branding line when
 /// Branding is on).
 #[utoipa::path(post, path = "/v1/previews", tag = "jobs",
+    request_body(content = super::FaxUpload, content_type = "multipart/form-data",
+        description = "the same parts as `POST /v1/jobs`: `fax` (the FaxDoc as JSON), `document` and optionally `coverpage`",
+        encoding(("fax" = (content_type = "application/json")))),
     responses((status = 200, body = PreviewResponse), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
 pub async fn preview(State(core): State<AppState>, caller: Caller, mp: Multipart) -> HttpResult<Json<PreviewResponse>> {
     let up = read_upload(mp).await?;

@@ -26,6 +26,9 @@ pub(super) fn invalid(field: &str, detail: String) -> Http {
 /// `coverpage` part. One job per recipient. An `Idempotency-Key` header makes a repeat
 /// return the same jobs.
 #[utoipa::path(post, path = "/v1/jobs", tag = "jobs",
+    request_body(content = super::FaxUpload, content_type = "multipart/form-data",
+        description = "the parts `fax` (the FaxDoc as JSON), `document` (the file) and optionally `coverpage`",
+        encoding(("fax" = (content_type = "application/json")))),
     params(("Idempotency-Key" = Option<String>, Header, description = "makes a repeated submission return the same jobs")),
     responses((status = 201, body = SubmitResponse), (status = 415, body = Problem), (status = 422, body = Problem)))]
 pub async fn submit(

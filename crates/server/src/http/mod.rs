@@ -175,6 +175,24 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8], what: &str) -> HttpResult<T>
         .map_err(|e| Http(Problem::new(ProblemType::MalformedRequest, format!("{what} is not valid: {e}"))))
 }
 
+/// The multipart body of `POST /v1/jobs` and `POST /v1/previews`, as the OpenAPI document
+/// describes it. The handlers read the parts one by one (`jobs::read_upload`); this type is
+/// never built.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, reason = "describes a request body in the OpenAPI document only")]
+struct FaxUpload {
+    /// The FaxDoc as JSON: one recipient in the flat fields or several in `recipients`.
+    fax: ferrofax_api::SubmitRequest,
+    /// The document to send: PDF, PostScript/EPS, TIFF, PNG, JPEG, GIF, BMP, WebP or UTF-8
+    /// text. The part's file name becomes the document's name.
+    #[schema(value_type = String, format = Binary)]
+    document: Vec<u8>,
+    /// A personal cover page template (SVG or UTF-8 text with `{field}` placeholders), needed
+    /// when `send_coverpage` is set and `server_coverpage` is not.
+    #[schema(value_type = String, format = Binary, required = false)]
+    coverpage: Vec<u8>,
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ferrofax faxd API", description = "The fax server object model (FaxServer, FaxDoc, FaxJob, FaxPort, FaxStatus, routing methods) over HTTP. Errors are application/problem+json with a stable `type`."),
