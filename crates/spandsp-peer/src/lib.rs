@@ -6,7 +6,9 @@
 //! and holds only the pure-Rust pair driver ([`Pair`], [`run_pair`]) and the [`T38Endpoint`]
 //! trait both sides implement.
 //!
-//! Modules: `pair` (the simulated network and clock), and with the feature `codes` (SpanDSP's
+//! Modules: `pair` (the simulated network and clock), and with the feature `audio` (SpanDSP's
+//! G.711, V.21, HDLC and connect tones, to test ferrofax's modems against; `audio_ffi` declares
+//! them), `codes` (SpanDSP's
 //! completion codes and FCFs), `config` (what a terminal is set up with), `terminal` (the safe wrapper), `ffi` (the C declarations) and
 //! `log` (capture of SpanDSP's log lines).
 
@@ -16,6 +18,10 @@ pub use pair::{
     LinkConfig, LinkStats, Pair, PairOutcome, SAMPLES_PER_TICK, T38Endpoint, TICK_MS, TransmittedIfp, run_pair,
 };
 
+#[cfg(feature = "spandsp")]
+pub mod audio;
+#[cfg(feature = "spandsp")]
+mod audio_ffi;
 #[cfg(feature = "spandsp")]
 pub mod codes;
 #[cfg(feature = "spandsp")]

@@ -1,0 +1,21 @@
+//! Fax modems over 8 kHz audio, sans-IO: samples in, samples out, time counted in samples;
+//! no threads, no clock, no allocation per sample, and the same output for the same input.
+//!
+//! Modules: `g711` (μ-law and A-law), `level` (dBm0 and carrier detection), `oscillator`
+//! (the phase-accumulator sine source every transmitter and mixer uses), `bits` (bit queues
+//! in transmission order), `hdlc` (flags, zero insertion, FCS), `fsk` (V.21 channel 2) and
+//! `tone` (CNG and CED).
+
+pub mod bits;
+pub mod fsk;
+pub mod g711;
+pub mod hdlc;
+pub mod level;
+pub mod oscillator;
+pub mod tone;
+
+pub use bits::{BitQueue, BitSource, OctetPacker};
+pub use fsk::{FskEvent, FskReceiver, FskTransmitter};
+pub use g711::Law;
+pub use hdlc::{HdlcDecoder, HdlcEncoder, HdlcEvent};
+pub use tone::{ConnectTone, ToneDetector, ToneSender};

@@ -1,0 +1,115 @@
+//! Hand-written FFI declarations for SpanDSP 0.0.6's audio parts (Debian libspandsp-dev):
+//! G.711, the FSK modem (V.21), HDLC, and the modem connect tones. Checked against the
+//! installed headers `/usr/include/spandsp/{g711,fsk,hdlc,modem_connect_tones,async}.h`.
+//!
+//! Nothing outside `audio.rs` touches these items.
+
+use std::ffi::{c_char, c_int, c_void};
+use std::marker::{PhantomData, PhantomPinned};
+
+macro_rules! opaque {
+    ($($name:ident),* $(,)?) => {$(
+        #[repr(C)]
+        pub(crate) struct $name {
+            _opaque: [u8; 0],
+            _marker: PhantomData<(*mut u8, PhantomPinned)>,
+        }
+    )*};
+}
+
+opaque!(G711State, FskTxState, FskRxState, HdlcRxState, HdlcTxState, ToneTxState, ToneRxState);
+
+/// `fsk_spec_t`.
+#[repr(C)]
+pub(crate) struct FskSpec {
+    pub name: *const c_char,
+    pub freq_zero: c_int,
+    pub freq_one: c_int,
+    pub tx_level: c_int,
+    pub min_level: c_int,
+    pub baud_rate: c_int,
+}
+
+/// `FSK_V21CH2`: the index of V.21 channel 2 in `preset_fsk_specs`.
+pub(crate) const FSK_V21CH2: usize = 1;
+/// `FSK_FRAME_MODE_SYNC`: bits as they come, for HDLC.
+pub(crate) const FSK_FRAME_MODE_SYNC: c_int = 1;
+/// `G711_ALAW`, `G711_ULAW`.
+pub(crate) const G711_ALAW: c_int = 0;
+pub(crate) const G711_ULAW: c_int = 1;
+/// `MODEM_CONNECT_TONES_*`.
+pub(crate) const TONES_FAX_CNG: c_int = 1;
+pub(crate) const TONES_ANS: c_int = 2;
+pub(crate) const TONES_FAX_CED_OR_PREAMBLE: c_int = 7;
+
+pub(crate) type GetBit = unsafe extern "C" fn(user_data: *mut c_void) -> c_int;
+pub(crate) type PutBit = unsafe extern "C" fn(user_data: *mut c_void, bit: c_int);
+pub(crate) type HdlcFrameHandler = unsafe extern "C" fn(user_data: *mut c_void, pkt: *const u8, len: c_int, ok: c_int);
+pub(crate) type ToneReport = unsafe extern "C" fn(user_data: *mut c_void, code: c_int, level: c_int, delay: c_int);
+
+#[link(name = "spandsp")]
+unsafe extern "C" {
+    pub(crate) static preset_fsk_specs: FskSpec;
+
+    pub(crate) fn g711_init(s: *mut G711State, mode: c_int) -> *mut G711State;
+    pub(crate) fn g711_free(s: *mut G711State) -> c_int;
+    pub(crate) fn g711_encode(s: *mut G711State, g711_data: *mut u8, amp: *const i16, len: c_int) -> c_int;
+    pub(crate) fn g711_decode(s: *mut G711State, amp: *mut i16, g711_data: *const u8, g711_bytes: c_int) -> c_int;
+
+    pub(crate) fn fsk_tx_init(
+        s: *mut FskTxState,
+        spec: *const FskSpec,
+        get_bit: Option<GetBit>,
+        user_data: *mut c_void,
+    ) -> *mut FskTxState;
+    pub(crate) fn fsk_tx(s: *mut FskTxState, amp: *mut i16, len: c_int) -> c_int;
+    pub(crate) fn fsk_tx_power(s: *mut FskTxState, power: f32);
+    pub(crate) fn fsk_tx_free(s: *mut FskTxState) -> c_int;
+
+    pub(crate) fn fsk_rx_init(
+        s: *mut FskRxState,
+        spec: *const FskSpec,
+        framing_mode: c_int,
+        put_bit: Option<PutBit>,
+        user_data: *mut c_void,
+    ) -> *mut FskRxState;
+    pub(crate) fn fsk_rx(s: *mut FskRxState, amp: *const i16, len: c_int) -> c_int;
+    pub(crate) fn fsk_rx_signal_cutoff(s: *mut FskRxState, cutoff: f32);
+    pub(crate) fn fsk_rx_free(s: *mut FskRxState) -> c_int;
+
+    pub(crate) fn hdlc_rx_init(
+        s: *mut HdlcRxState,
+        crc32: c_int,
+        report_bad_frames: c_int,
+        framing_ok_threshold: c_int,
+        handler: Option<HdlcFrameHandler>,
+        user_data: *mut c_void,
+    ) -> *mut HdlcRxState;
+    pub(crate) fn hdlc_rx_put_bit(s: *mut HdlcRxState, new_bit: c_int);
+    pub(crate) fn hdlc_rx_free(s: *mut HdlcRxState) -> c_int;
+
+    pub(crate) fn hdlc_tx_init(
+        s: *mut HdlcTxState,
+        crc32: c_int,
+        inter_frame_flags: c_int,
+        progressive: c_int,
+        handler: Option<unsafe extern "C" fn(user_data: *mut c_void)>,
+        user_data: *mut c_void,
+    ) -> *mut HdlcTxState;
+    pub(crate) fn hdlc_tx_frame(s: *mut HdlcTxState, frame: *const u8, len: usize) -> c_int;
+    pub(crate) fn hdlc_tx_flags(s: *mut HdlcTxState, len: c_int) -> c_int;
+    pub(crate) fn hdlc_tx_get_bit(s: *mut HdlcTxState) -> c_int;
+    pub(crate) fn hdlc_tx_free(s: *mut HdlcTxState) -> c_int;
+
+    pub(crate) fn modem_connect_tones_tx_init(s: *mut ToneTxState, tone_type: c_int) -> *mut ToneTxState;
+    pub(crate) fn modem_connect_tones_tx(s: *mut ToneTxState, amp: *mut i16, len: c_int) -> c_int;
+    pub(crate) fn modem_connect_tones_tx_free(s: *mut ToneTxState) -> c_int;
+    pub(crate) fn modem_connect_tones_rx_init(
+        s: *mut ToneRxState,
+        tone_type: c_int,
+        callback: Option<ToneReport>,
+        user_data: *mut c_void,
+    ) -> *mut ToneRxState;
+    pub(crate) fn modem_connect_tones_rx(s: *mut ToneRxState, amp: *const i16, len: c_int) -> c_int;
+    pub(crate) fn modem_connect_tones_rx_free(s: *mut ToneRxState) -> c_int;
+}
