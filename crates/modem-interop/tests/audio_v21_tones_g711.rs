@@ -2,8 +2,8 @@
 //! SpanDSP's, both ways: each end's signal is understood by the other.
 #![cfg(feature = "spandsp")]
 
-use ferrofax_modem::fsk::{DEFAULT_LEVEL_DBM0, FskEvent, FskReceiver, FskTransmitter};
-use ferrofax_modem::{ConnectTone, HdlcDecoder, HdlcEncoder, HdlcEvent, Law, ToneDetector, ToneSender};
+use ferrofax_modem::fsk::{DEFAULT_LEVEL_DBM0, FskReceiver, FskTransmitter};
+use ferrofax_modem::{ConnectTone, HdlcDecoder, HdlcEncoder, HdlcEvent, Law, RxEvent, ToneDetector, ToneSender};
 use ferrofax_spandsp_peer::audio::{SpanG711, SpanTone, SpanV21Receiver, SpanV21Sender, span_tone, span_tones_heard};
 
 /// T.30 frames as ferrofax writes them: CSI, DIS, CFR, and frames whose octets need zero
@@ -49,13 +49,13 @@ fn our_receiver_hears(signal: &[i16]) -> Vec<(Vec<u8>, bool)> {
     let mut got = Vec::new();
     for chunk in signal.chunks(160) {
         rx.receive(chunk, |e| match e {
-            FskEvent::Bit(b) => {
+            RxEvent::Bit(b) => {
                 if let Some(HdlcEvent::Frame { octets, fcs_ok }) = hdlc.put_bit(b) {
                     got.push((octets.to_vec(), fcs_ok));
                 }
             }
-            FskEvent::CarrierDown => hdlc.reset(),
-            FskEvent::CarrierUp => {}
+            RxEvent::CarrierDown => hdlc.reset(),
+            _ => {}
         });
     }
     got

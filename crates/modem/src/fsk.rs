@@ -9,6 +9,7 @@
 use crate::bits::BitSource;
 use crate::level::{CarrierChange, CarrierDetector, sine_amplitude};
 use crate::oscillator::{Oscillator, SAMPLE_RATE, phase_step};
+use crate::rx::RxEvent;
 
 /// Bits per second.
 pub const BAUD: u32 = 300;
@@ -66,15 +67,6 @@ impl FskTransmitter {
         }
         out.len()
     }
-}
-
-/// What the receiver reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FskEvent {
-    CarrierUp,
-    /// A demodulated bit (only while the carrier is up).
-    Bit(bool),
-    CarrierDown,
 }
 
 /// One baud at 8,000 samples/s is 26⅔ samples; the correlation window is the whole samples
@@ -167,8 +159,9 @@ impl FskReceiver {
         self.transitions = 0;
     }
 
-    /// Demodulates `samples`, reporting carrier changes and bits to `on_event`.
-    pub fn receive(&mut self, samples: &[i16], mut on_event: impl FnMut(FskEvent)) {
+    /// Demodulates `samples`, reporting carrier changes and bits (only while the carrier is
+    /// up) to `on_event`.
+    pub fn receive(&mut self, samples: &[i16], mut on_event: impl FnMut(RxEvent)) {
         for &x in samples {
             let em = self.mark.update(x, self.slot);
             let es = self.space.update(x, self.slot);
@@ -178,10 +171,10 @@ impl FskReceiver {
                     self.warm = 0;
                     self.clock = 0.0;
                     self.transitions = 0;
-                    on_event(FskEvent::CarrierUp);
+                    on_event(RxEvent::CarrierUp);
                 }
                 Some(CarrierChange::Down) => {
-                    on_event(FskEvent::CarrierDown);
+                    on_event(RxEvent::CarrierDown);
                 }
                 None => {}
             }
@@ -203,7 +196,7 @@ impl FskReceiver {
             if self.clock >= 1.0 {
                 self.clock -= 1.0;
                 if self.warm >= WINDOW {
-                    on_event(FskEvent::Bit(decision));
+                    on_event(RxEvent::Bit(decision));
                 }
             }
         }
@@ -252,11 +245,11 @@ mod tests {
         let mut events = Vec::new();
         for chunk in signal.chunks(160) {
             rx.receive(chunk, |e| match e {
-                FskEvent::Bit(b) => got.push(b),
+                RxEvent::Bit(b) => got.push(b),
                 other => events.push(other),
             });
         }
-        assert_eq!(events, [FskEvent::CarrierUp, FskEvent::CarrierDown]);
+        assert_eq!(events, [RxEvent::CarrierUp, RxEvent::CarrierDown]);
         let at = (0..got.len() - bits.len()).find(|&i| got[i..i + bits.len()] == bits[..]);
         assert!(at.is_some(), "the bits are not in what was received");
     }
@@ -278,7 +271,7 @@ mod tests {
         let mut hdlc = HdlcDecoder::new(8, 256);
         let mut got = Vec::new();
         rx.receive(&signal, |e| {
-            if let FskEvent::Bit(b) = e
+            if let RxEvent::Bit(b) = e
                 && let Some(HdlcEvent::Frame { octets, fcs_ok }) = hdlc.put_bit(b)
             {
                 got.push((octets.to_vec(), fcs_ok));

@@ -4,18 +4,22 @@
 //! Modules: `g711` (μ-law and A-law), `level` (dBm0 and carrier detection), `oscillator`
 //! (the phase-accumulator sine source every transmitter and mixer uses), `bits` (bit queues
 //! in transmission order), `hdlc` (flags, zero insertion, FCS), `fsk` (V.21 channel 2) and
-//! `tone` (CNG and CED).
+//! `tone` (CNG and CED), `filter` (root-raised-cosine pulses, FIR) and `rx` (what every
+//! receiver reports).
 
 pub mod bits;
+pub mod filter;
 pub mod fsk;
 pub mod g711;
 pub mod hdlc;
 pub mod level;
 pub mod oscillator;
+pub mod rx;
 pub mod tone;
 
 pub use bits::{BitQueue, BitSource, OctetPacker};
-pub use fsk::{FskEvent, FskReceiver, FskTransmitter};
+pub use fsk::{FskReceiver, FskTransmitter};
 pub use g711::Law;
 pub use hdlc::{HdlcDecoder, HdlcEncoder, HdlcEvent};
+pub use rx::RxEvent;
 pub use tone::{ConnectTone, ToneDetector, ToneSender};
