@@ -8,7 +8,7 @@
 //!
 //! Modules: `pair` (the simulated network and clock), and with the feature `audio` (SpanDSP's
 //! G.711, V.21, HDLC and connect tones, to test ferrofax's modems against; `audio_ffi` declares
-//! them), `codes` (SpanDSP's
+//! them), `v17` (SpanDSP's V.17 transmitter and receiver; `v17_ffi` declares them), `codes` (SpanDSP's
 //! completion codes and FCFs), `config` (what a terminal is set up with), `terminal` (the safe wrapper), `ffi` (the C declarations) and
 //! `log` (capture of SpanDSP's log lines).
 
@@ -34,6 +34,10 @@ mod log;
 mod terminal;
 #[cfg(feature = "spandsp")]
 mod udptl_endpoint;
+#[cfg(feature = "spandsp")]
+pub mod v17;
+#[cfg(feature = "spandsp")]
+mod v17_ffi;
 
 #[cfg(feature = "spandsp")]
 pub use codes::t30_err::OK as T30_ERR_OK;
