@@ -4,8 +4,8 @@
 //! Modules: `g711` (μ-law and A-law), `level` (dBm0 and carrier detection), `oscillator`
 //! (the phase-accumulator sine source every transmitter and mixer uses), `bits` (bit queues
 //! in transmission order), `hdlc` (flags, zero insertion, FCS), `fsk` (V.21 channel 2) and
-//! `tone` (CNG and CED), `filter` (root-raised-cosine pulses, FIR) and `rx` (what every
-//! receiver reports).
+//! `tone` (CNG and CED), `filter` (root-raised-cosine pulses, FIR), `rx` (what every
+//! receiver reports) and `v17` (the V.17 transmitter and its trellis code).
 
 pub mod bits;
 pub mod filter;
@@ -16,6 +16,7 @@ pub mod level;
 pub mod oscillator;
 pub mod rx;
 pub mod tone;
+pub mod v17;
 
 pub use bits::{BitQueue, BitSource, OctetPacker};
 pub use fsk::{FskReceiver, FskTransmitter};
