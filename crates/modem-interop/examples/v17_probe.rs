@@ -19,8 +19,22 @@ const B: (i32, i32) = (2, -6);
 const C: (i32, i32) = (6, 2);
 const D: (i32, i32) = (-2, 6);
 const T7200: [(i32, i32); 16] = [
-    (6, -6), (-2, 6), (6, 2), (-6, -6), (-6, 6), (2, -6), (-6, -2), (6, 6),
-    (-2, 2), (6, -2), (-2, -6), (2, 2), (2, -2), (-6, 2), (2, 6), (-2, -2),
+    (6, -6),
+    (-2, 6),
+    (6, 2),
+    (-6, -6),
+    (-6, 6),
+    (2, -6),
+    (-6, -2),
+    (6, 6),
+    (-2, 2),
+    (6, -2),
+    (-2, -6),
+    (2, 2),
+    (2, -2),
+    (-6, 2),
+    (2, 6),
+    (-2, -2),
 ];
 
 fn scramble(reg: &mut u32, bit: bool) -> bool {
@@ -63,8 +77,15 @@ fn measure(rate: u32, n_bits: usize, seed: u32) -> (Vec<(i32, i32)>, Vec<bool>) 
             .unwrap()
     };
     let abcd: Vec<(i32, i32)> = raw.iter().map(|&p| nearest(p)).collect();
-    let golden: Vec<(i32, i32)> =
-        "CDCDCDCDCDCDBDBDBDBDBABB".chars().map(|c| match c { 'A' => A, 'B' => B, 'C' => C, _ => D }).collect();
+    let golden: Vec<(i32, i32)> = "CDCDCDCDCDCDBDBDBDBDBABB"
+        .chars()
+        .map(|c| match c {
+            'A' => A,
+            'B' => B,
+            'C' => C,
+            _ => D,
+        })
+        .collect();
     let start = (0..abcd.len() - 24).find(|&i| abcd[i..i + 24] == golden[..]).expect("golden vector not found");
     let mut pts: Vec<(i32, i32)> = abcd[start..start + 2976 + 64].to_vec();
     pts.extend(raw[start + 2976 + 64..].iter().map(|p| (p.0.round() as i32, p.1.round() as i32)));
@@ -78,7 +99,12 @@ struct Coded {
 }
 
 fn check_training(rate: u32, pts: &[(i32, i32)], data: &[bool]) -> Coded {
-    let bps = match rate { 14400 => 6, 12000 => 5, 9600 => 4, _ => 3 };
+    let bps = match rate {
+        14400 => 6,
+        12000 => 5,
+        9600 => 4,
+        _ => 3,
+    };
     let mut reg = 0x2EC_DD5u32;
     let abcd = [A, B, C, D];
     let mut k = 0;
@@ -86,7 +112,12 @@ fn check_training(rate: u32, pts: &[(i32, i32)], data: &[bool]) -> Coded {
     for (i, p) in pts[..2976].iter().enumerate() {
         let b1 = scramble(&mut reg, true);
         let b2 = scramble(&mut reg, true);
-        let want = match (b1, b2) { (false, false) => C, (false, true) => D, (true, false) => B, (true, true) => A };
+        let want = match (b1, b2) {
+            (false, false) => C,
+            (false, true) => D,
+            (true, false) => B,
+            (true, true) => A,
+        };
         last = abcd.iter().position(|&x| x == want).unwrap();
         assert_eq!(*p, want, "segment 2 symbol {i}");
         k += 1;
@@ -95,7 +126,12 @@ fn check_training(rate: u32, pts: &[(i32, i32)], data: &[bool]) -> Coded {
         let w = 0x8880u16;
         let b1 = scramble(&mut reg, (w >> ((2 * i) % 16)) & 1 == 1);
         let b2 = scramble(&mut reg, (w >> ((2 * i + 1) % 16)) & 1 == 1);
-        let step = match (b1, b2) { (false, false) => 1, (false, true) => 0, (true, false) => 2, (true, true) => 3 };
+        let step = match (b1, b2) {
+            (false, false) => 1,
+            (false, true) => 0,
+            (true, false) => 2,
+            (true, true) => 3,
+        };
         last = (last + step) % 4;
         assert_eq!(pts[k], abcd[last], "segment 3 symbol {i}");
         k += 1;
@@ -135,10 +171,9 @@ fn main() {
     let hist = |n: usize| -> u32 {
         (y0[n - 3] | y0[n - 2] << 1 | y0[n - 1] << 2) | (y21[n - 3] << 3 | y21[n - 2] << 5 | y21[n - 1] << 7)
     };
-    for n in 3..y0.len() {
-        let h = hist(n);
-        let prev = f.insert(h, y0[n]);
-        assert!(prev.is_none_or(|p| p == y0[n]), "Y0 is not a function of 3 past outputs and inputs");
+    for (n, &y) in y0.iter().enumerate().skip(3) {
+        let prev = f.insert(hist(n), y);
+        assert!(prev.is_none_or(|p| p == y), "Y0 is not a function of 3 past outputs and inputs");
     }
     println!("Y0 is a function of the last 3 outputs and inputs: {} histories seen", f.len());
     // 3. Minimise: states are histories; output F(h); next on input u.
@@ -169,9 +204,9 @@ fn main() {
     let mut out = vec![0; n_states];
     for &h in &hs {
         out[class[&h]] = f[&h];
-        for u in 0..4 {
+        for (u, slot) in table[class[&h]].iter_mut().enumerate() {
             if let Some(&c) = class.get(&next(h, u as u32)) {
-                table[class[&h]][u] = c;
+                *slot = c;
             }
         }
     }
@@ -197,8 +232,7 @@ fn main() {
     let mut order = vec![start];
     let mut i = 0;
     while i < order.len() {
-        for u in 0..4 {
-            let t = table[order[i]][u];
+        for t in table[order[i]] {
             if !order.contains(&t) {
                 order.push(t);
             }
@@ -227,8 +261,7 @@ fn main() {
         }
         // Each index's point is the one it was seen at nearly always; the receiver's
         // rounding rarely lands between grid points.
-        let map: Vec<Option<(i32, i32)>> =
-            seen.iter().map(|m| m.iter().max_by_key(|e| e.1).map(|e| *e.0)).collect();
+        let map: Vec<Option<(i32, i32)>> = seen.iter().map(|m| m.iter().max_by_key(|e| e.1).map(|e| *e.0)).collect();
         let outliers: usize = seen.iter().map(|m| m.values().sum::<usize>() - m.values().max().unwrap_or(&0)).sum();
         println!("{rate}: {outliers} symbols away from their index's usual point");
         let mut distinct = map.clone();

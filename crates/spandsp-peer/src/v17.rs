@@ -55,7 +55,9 @@ impl SpanV17Transmitter {
         let mut ctx = Box::new(TxContext { bits: VecDeque::new(), statuses: Vec::new() });
         let user: *mut c_void = std::ptr::addr_of_mut!(*ctx).cast();
         // SAFETY: null state = allocate; the context outlives the transmitter (both owned here).
-        let tx = unsafe { ffi::v17_tx_init(std::ptr::null_mut(), bit_rate as c_int, c_int::from(tep), Some(tx_get_bit), user) };
+        let tx = unsafe {
+            ffi::v17_tx_init(std::ptr::null_mut(), bit_rate as c_int, c_int::from(tep), Some(tx_get_bit), user)
+        };
         assert!(!tx.is_null(), "v17_tx_init failed");
         // SAFETY: the transmitter is live; the context outlives it.
         unsafe {

@@ -67,11 +67,7 @@ unsafe extern "C" {
         handler: Option<ModemStatus>,
         user_data: *mut c_void,
     );
-    pub(crate) fn v17_rx_set_qam_report_handler(
-        s: *mut V17RxState,
-        handler: Option<QamReport>,
-        user_data: *mut c_void,
-    );
+    pub(crate) fn v17_rx_set_qam_report_handler(s: *mut V17RxState, handler: Option<QamReport>, user_data: *mut c_void);
     pub(crate) fn v17_rx_signal_power(s: *mut V17RxState) -> f32;
     pub(crate) fn v17_rx_carrier_frequency(s: *mut V17RxState) -> f32;
     pub(crate) fn v17_rx_free(s: *mut V17RxState) -> c_int;

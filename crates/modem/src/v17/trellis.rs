@@ -24,16 +24,8 @@ use num_complex::Complex32;
 use super::constellation;
 
 /// The convolutional encoder's next state for each state and Y2Y1.
-pub const NEXT_STATE: [[u8; 4]; 8] = [
-    [0, 1, 2, 3],
-    [3, 2, 1, 0],
-    [4, 5, 6, 7],
-    [5, 4, 7, 6],
-    [7, 6, 5, 4],
-    [1, 0, 3, 2],
-    [2, 3, 0, 1],
-    [6, 7, 4, 5],
-];
+pub const NEXT_STATE: [[u8; 4]; 8] =
+    [[0, 1, 2, 3], [3, 2, 1, 0], [4, 5, 6, 7], [5, 4, 7, 6], [7, 6, 5, 4], [1, 0, 3, 2], [2, 3, 0, 1], [6, 7, 4, 5]];
 
 /// The redundant bit Y0 each state sends.
 pub const Y0_OF_STATE: [u8; 8] = [0, 0, 1, 1, 1, 0, 0, 1];
@@ -331,8 +323,9 @@ mod tests {
         assert_eq!(decoded.len(), symbols);
         // A rotated start is only known after the first symbol's differential decoding.
         let skip = usize::from(rotate);
-        let bit_errors =
-            |got: &[u32]| -> usize { got.iter().zip(&sent).skip(skip).map(|(a, b)| (a ^ b).count_ones() as usize).sum() };
+        let bit_errors = |got: &[u32]| -> usize {
+            got.iter().zip(&sent).skip(skip).map(|(a, b)| (a ^ b).count_ones() as usize).sum()
+        };
         (bit_errors(&decoded), bit_errors(&sliced))
     }
 
