@@ -6,12 +6,14 @@
 //! and holds only the pure-Rust pair driver ([`Pair`], [`run_pair`]) and the [`T38Endpoint`]
 //! trait both sides implement.
 //!
-//! Modules: `pair` (the simulated network and clock), and with the feature `audio` (SpanDSP's
+//! Modules: `pages` (test pages and their TIFF files), `pair` (the simulated network and clock), and with the feature `audio` (SpanDSP's
 //! G.711, V.21, HDLC and connect tones, to test ferrofax's modems against; `audio_ffi` declares
-//! them), `codes` (SpanDSP's
-//! completion codes and FCFs), `config` (what a terminal is set up with), `terminal` (the safe wrapper), `ffi` (the C declarations) and
+//! them), `audio_terminal` (SpanDSP's audio fax terminal), `codes` (SpanDSP's
+//! completion codes and FCFs), `config` (what a terminal is set up with), `t30_side` (a terminal's T.30 settings and
+//! reports), `terminal` (the safe T.38 wrapper), `ffi` (the C declarations) and
 //! `log` (capture of SpanDSP's log lines).
 
+pub mod pages;
 pub mod pair;
 
 pub use pair::{
@@ -23,6 +25,8 @@ pub mod audio;
 #[cfg(feature = "spandsp")]
 mod audio_ffi;
 #[cfg(feature = "spandsp")]
+mod audio_terminal;
+#[cfg(feature = "spandsp")]
 pub mod codes;
 #[cfg(feature = "spandsp")]
 pub mod config;
@@ -31,10 +35,14 @@ mod ffi;
 #[cfg(feature = "spandsp")]
 mod log;
 #[cfg(feature = "spandsp")]
+mod t30_side;
+#[cfg(feature = "spandsp")]
 mod terminal;
 #[cfg(feature = "spandsp")]
 mod udptl_endpoint;
 
+#[cfg(feature = "spandsp")]
+pub use audio_terminal::SpandspAudioTerminal;
 #[cfg(feature = "spandsp")]
 pub use codes::t30_err::OK as T30_ERR_OK;
 #[cfg(feature = "spandsp")]
@@ -45,8 +53,10 @@ pub use config::{
 #[cfg(feature = "spandsp")]
 pub use ffi::TransferStats;
 #[cfg(feature = "spandsp")]
-pub use terminal::{
-    PhaseBEvent, PhaseDEvent, PhaseE, SpandspError, SpandspTerminal, T30Frame, completion_code_text, frame_name,
+pub use t30_side::{
+    PhaseBEvent, PhaseDEvent, PhaseE, SpandspError, T30Frame, T30Side, completion_code_text, frame_name,
 };
+#[cfg(feature = "spandsp")]
+pub use terminal::SpandspTerminal;
 #[cfg(feature = "spandsp")]
 pub use udptl_endpoint::SpandspOverUdptl;
