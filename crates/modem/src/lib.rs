@@ -14,8 +14,11 @@ pub mod g711;
 pub mod hdlc;
 pub mod level;
 pub mod oscillator;
+pub mod qam;
 pub mod rx;
 pub mod tone;
+pub mod v27ter;
+pub mod v29;
 
 pub use bits::{BitQueue, BitSource, OctetPacker};
 pub use fsk::{FskReceiver, FskTransmitter};

@@ -8,7 +8,8 @@
 //!
 //! Modules: `pair` (the simulated network and clock), and with the feature `audio` (SpanDSP's
 //! G.711, V.21, HDLC and connect tones, to test ferrofax's modems against; `audio_ffi` declares
-//! them), `codes` (SpanDSP's
+//! them), `v27ter_v29` (SpanDSP's V.27ter and V.29 modems; `v27ter_v29_ffi` declares them),
+//! `codes` (SpanDSP's
 //! completion codes and FCFs), `config` (what a terminal is set up with), `terminal` (the safe wrapper), `ffi` (the C declarations) and
 //! `log` (capture of SpanDSP's log lines).
 
@@ -34,6 +35,10 @@ mod log;
 mod terminal;
 #[cfg(feature = "spandsp")]
 mod udptl_endpoint;
+#[cfg(feature = "spandsp")]
+pub mod v27ter_v29;
+#[cfg(feature = "spandsp")]
+mod v27ter_v29_ffi;
 
 #[cfg(feature = "spandsp")]
 pub use codes::t30_err::OK as T30_ERR_OK;
