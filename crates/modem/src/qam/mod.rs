@@ -5,7 +5,8 @@
 //! Receive side, in signal order: [`frontend`] (down-mix to baseband, matched filter and
 //! interpolation at T/2 instants, gain), [`agc`] (the gain set from the training preamble),
 //! [`timing`] (Gardner symbol timing recovery), [`equalizer`] (fractionally spaced complex
-//! LMS equalizer), [`carrier`] (carrier phase/frequency loop after the equalizer). The
+//! LMS equalizer), [`carrier`] (carrier phase/frequency loop after the equalizer), all wired
+//! together per sample by [`demodulator`]. The
 //! [`scrambler`] module holds the 1 + x⁻¹⁸ + x⁻²³ scrambler of V.29 and V.17.
 //!
 //! Symbols are `Complex32` in constellation units (V.29 points like (3, 0), V.27ter points on
@@ -13,6 +14,7 @@
 
 pub mod agc;
 pub mod carrier;
+pub mod demodulator;
 pub mod equalizer;
 pub mod frontend;
 pub mod modulator;

@@ -187,6 +187,48 @@ mod tests {
         assert_eq!(s, "CDCDCDCDDDDDDDCCCCCCDCCC");
     }
 
+    fn round_trip(rate: V29Rate, bits: &[bool]) -> (Vec<bool>, Vec<crate::RxEvent>) {
+        let mut q = crate::BitQueue::new();
+        bits.iter().for_each(|&b| q.push(b));
+        let mut tx = V29Transmitter::new(rate, -14.0, false);
+        let mut signal = vec![0i16; 400];
+        let mut buf = [0i16; 160];
+        while {
+            let n = tx.transmit(&mut buf, &mut q);
+            signal.extend_from_slice(&buf[..n]);
+            n == buf.len()
+        } {}
+        signal.extend(std::iter::repeat_n(0, 800));
+        let mut rx = V29Receiver::new(rate);
+        let mut got = Vec::new();
+        let mut events = Vec::new();
+        for chunk in signal.chunks(160) {
+            rx.receive(chunk, |e| match e {
+                crate::RxEvent::Bit(b) => got.push(b),
+                e => events.push(e),
+            });
+        }
+        (got, events)
+    }
+
+    #[test]
+    fn our_receiver_hears_our_transmitter() {
+        let mut r = 5u32;
+        let bits: Vec<bool> = (0..3000)
+            .map(|_| {
+                r = r.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                r >> 16 & 1 == 1
+            })
+            .collect();
+        for rate in [V29Rate::Bps9600, V29Rate::Bps7200, V29Rate::Bps4800] {
+            let (got, events) = round_trip(rate, &bits);
+            use crate::RxEvent::*;
+            assert_eq!(events, [CarrierUp, TrainingSucceeded, CarrierDown], "{rate:?}");
+            assert!(got.len() >= bits.len(), "{rate:?} {}", got.len());
+            assert_eq!(&got[..bits.len()], &bits[..], "{rate:?}");
+        }
+    }
+
     #[test]
     fn phase_tables_invert() {
         for rate in [V29Rate::Bps9600, V29Rate::Bps4800] {
