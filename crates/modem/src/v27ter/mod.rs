@@ -217,6 +217,44 @@ mod tests {
     }
 
     #[test]
+    fn our_receiver_hears_our_transmitter() {
+        let mut r = 5u32;
+        let bits: Vec<bool> = (0..3000)
+            .map(|_| {
+                r = r.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                r >> 16 & 1 == 1
+            })
+            .collect();
+        for rate in [V27terRate::Bps4800, V27terRate::Bps2400] {
+            let mut q = crate::BitQueue::new();
+            bits.iter().for_each(|&b| q.push(b));
+            let mut tx = V27terTransmitter::new(rate, -14.0, false);
+            let mut signal = vec![0i16; 400];
+            let mut buf = [0i16; 160];
+            while {
+                let n = tx.transmit(&mut buf, &mut q);
+                signal.extend_from_slice(&buf[..n]);
+                n == buf.len()
+            } {}
+            signal.extend(std::iter::repeat_n(0, 800));
+            let mut rx = V27terReceiver::new(rate);
+            let mut got = Vec::new();
+            let mut events = Vec::new();
+            for chunk in signal.chunks(160) {
+                rx.receive(chunk, |e| match e {
+                    crate::RxEvent::Bit(b) => got.push(b),
+                    e => events.push(e),
+                });
+            }
+            use crate::RxEvent::*;
+            assert_eq!(events, [CarrierUp, TrainingSucceeded, CarrierDown], "{rate:?}");
+            assert!(got.len() >= bits.len(), "{rate:?} {}", got.len());
+            let errors = got.iter().zip(&bits).filter(|(a, b)| a != b).count();
+            assert_eq!(errors, 0, "{rate:?}");
+        }
+    }
+
+    #[test]
     fn phase_tables_invert() {
         for b in 0..8 {
             assert_eq!(phase_bits(V27terRate::Bps4800, phase_change(V27terRate::Bps4800, b)), b);

@@ -292,9 +292,9 @@ impl V27terReceiver {
         let len = self.coarse.len() as f32;
         self.demod.carrier.set(phase + freq * len, freq);
         self.demod.carrier.set_gains(0.1, 0.002);
-        // The reference for the next symbol: the opposite of the last one's (a reversal).
+        // The reference is the last symbol's point; the next should be its opposite.
         let last = self.coarse[self.coarse.len() - 1] * Complex32::from_polar(1.0, -phase - freq * (len - 1.0));
-        self.reference = if last.re > 0.0 { -point(0) } else { point(0) };
+        self.reference = if last.re > 0.0 { point(0) } else { -point(0) };
         self.stage = Stage::Reversals { n: COARSE, pending: false };
     }
 
