@@ -35,7 +35,7 @@ impl Agc {
     /// Sets the gain so that the measured samples have mean energy `target`; false if
     /// nothing usable was measured (the gain is then kept).
     pub fn lock(&mut self, target: f32) -> bool {
-        if self.count == 0 || !(self.sum > 0.0) || !self.sum.is_finite() {
+        if self.count == 0 || self.sum <= 0.0 || !self.sum.is_finite() {
             return false;
         }
         let mean = self.sum / self.count as f32;

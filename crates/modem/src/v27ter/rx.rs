@@ -283,6 +283,13 @@ impl V27terReceiver {
             turn += -(w[1] * w[0].conj());
         }
         let freq = angle(turn);
+        // More than ±30 Hz of turn is not a reversal segment (the echo protection tone turns
+        // by 180° per symbol here): wait for a gap and a new signal.
+        if freq.abs() > 2.0 * std::f32::consts::PI * 30.0 / self.rate.baud() as f32 {
+            self.level.set(self.carrier.level_dbm0());
+            self.stage = Stage::Failed;
+            return;
+        }
         let mut square = Complex32::new(0.0, 0.0);
         for (k, z) in self.coarse.iter().enumerate() {
             let back = z * Complex32::from_polar(1.0, -freq * k as f32);

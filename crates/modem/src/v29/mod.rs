@@ -2,7 +2,9 @@
 //! fax pages. Each symbol carries four (9600), three (7200) or two (4800) scrambled bits: the
 //! first (9600 only) picks the amplitude, the rest the phase change from the previous symbol.
 //!
-//! Training (symbols): optional 480 of unmodulated carrier, then 48 of silence, 128 of A B A B,
+//! Training (symbols): optional 480 of unmodulated carrier, then 48 of silence, 128 alternating
+//! B A B A … (ending on A, so that the first C stands where a B would; SpanDSP's receiver
+//! finds the segment boundary by that 180° jump and misses the 45° one of an A → C start),
 //! 384 of C/D chosen by a 7-bit generator seeded 0x2A, 48 of scrambled ones; data follows,
 //! scrambled by 1 + x⁻¹⁸ + x⁻²³ (register cleared at the start of segment 4); after the data
 //! 32 symbols of scrambled ones end the signal.

@@ -300,6 +300,15 @@ impl V29Receiver {
     /// The coarse carrier from the alternation: frequency from the drift between symbols two
     /// apart, phase and the A/B order from which assignment fits.
     fn coarse_carrier(&mut self, a: Complex32, b: Complex32) {
+        // A steady signal (the echo protection tone) is not the alternation: wait for a gap
+        // and a new signal.
+        let swing: f32 =
+            self.coarse.windows(2).map(|w| (w[1] - w[0]).norm_sqr()).sum::<f32>() / (self.coarse.len() - 1) as f32;
+        if swing < 0.25 * (a - b).norm_sqr() {
+            self.level.set(self.carrier.level_dbm0());
+            self.stage = Stage::Failed;
+            return;
+        }
         let freq = angle(self.drift) / 2.0;
         let mut best = (0.0f32, 0.0f32, false);
         for a_first in [true, false] {
@@ -320,7 +329,7 @@ impl V29Receiver {
         self.demod.carrier.set_gains(0.1, 0.002);
         // The symbol after the last stored one (index len) is A if A was at even indices and
         // len is even.
-        let a_next = (self.coarse.len() % 2 == 0) == a_first;
+        let a_next = self.coarse.len().is_multiple_of(2) == a_first;
         self.stage = Stage::Alternation { n: COARSE, a_next, candidate: false };
     }
 

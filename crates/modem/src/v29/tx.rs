@@ -122,7 +122,7 @@ impl V29Transmitter {
             }
             Stage::Alternation(i) => {
                 self.stage = if i + 1 == ALTERNATION_SYMBOLS { Stage::Equalizer(0) } else { Stage::Alternation(i + 1) };
-                if i % 2 == 0 { a } else { b }
+                if i % 2 == 0 { b } else { a }
             }
             Stage::Equalizer(i) => {
                 self.stage = if i + 1 == EQUALIZER_SYMBOLS { Stage::Ones(0) } else { Stage::Equalizer(i + 1) };
