@@ -160,3 +160,114 @@ fn spandsp_transmitters_train_our_receivers_bit_exact() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// Which end transmits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    OursToSpandsp,
+    SpandspToOurs,
+}
+
+const BOTH: [Direction; 2] = [Direction::OursToSpandsp, Direction::SpandspToOurs];
+
+/// Sends `bits` one way through `impair`; returns whether the receiver trained and how many
+/// bits it got wrong or missed.
+fn through(
+    modem: SpanFastModem,
+    dir: Direction,
+    level: f32,
+    bits: &[bool],
+    impair: &dyn Fn(Vec<i16>) -> Vec<i16>,
+) -> (bool, usize) {
+    match dir {
+        Direction::OursToSpandsp => {
+            let mut signal = our_signal(modem, bits, false);
+            ferrofax_modem::sim::gain(&mut signal, level - LEVEL);
+            let heard = spandsp_hears(modem, &impair(signal));
+            (heard.trained(), errors(bits, heard.bits_after_training()))
+        }
+        Direction::SpandspToOurs => {
+            let signal = spandsp_signal(modem, bits, false, level);
+            let heard = we_hear(modem, &impair(signal));
+            (heard.events.contains(&RxEvent::TrainingSucceeded), errors(bits, &heard.bits))
+        }
+    }
+}
+
+/// Runs every modem both ways through `impair` and lists what failed.
+fn every_modem_both_ways(level: f32, impair: &dyn Fn(SpanFastModem, Direction, Vec<i16>) -> Vec<i16>) -> Vec<String> {
+    let mut failures = Vec::new();
+    for modem in ALL {
+        for dir in BOTH {
+            let bits = prbs(4000, 3);
+            let (trained, e) = through(modem, dir, level, &bits, &|s| impair(modem, dir, s));
+            if !trained || e != 0 {
+                failures.push(format!("{modem:?} {dir:?}: trained {trained}, {e} errors"));
+            }
+        }
+    }
+    failures
+}
+
+/// SpanDSP's error-free SNR (notes §8.3; V.29 4800 not measured there, taken as V.27ter 4800's).
+fn error_free_snr(modem: SpanFastModem) -> f32 {
+    match modem {
+        SpanFastModem::V29(9600) => 20.0,
+        SpanFastModem::V29(7200) => 17.0,
+        SpanFastModem::V29(_) => 16.0,
+        SpanFastModem::V27ter(4800) => 16.0,
+        SpanFastModem::V27ter(_) => 8.0,
+    }
+}
+
+#[test]
+fn white_noise_3_db_above_spandsps_error_free_snr() {
+    let failures = every_modem_both_ways(LEVEL, &|modem, _, mut s| {
+        ferrofax_modem::sim::add_noise_at_snr(&mut s, error_free_snr(modem) + 3.0, 11);
+        s
+    });
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn received_levels_from_minus_43_to_minus_10_dbm0() {
+    for level in [-43.0, -10.0] {
+        let failures = every_modem_both_ways(level, &|_, _, mut s| {
+            ferrofax_modem::sim::add_noise_floor(&mut s, -70.0, 5);
+            s
+        });
+        assert!(failures.is_empty(), "{level} dBm0: {failures:#?}");
+    }
+}
+
+#[test]
+fn carrier_offset_of_7_hz() {
+    for hz in [-7.0, 7.0] {
+        let failures = every_modem_both_ways(LEVEL, &|_, _, s| ferrofax_modem::sim::shift_frequency(&s, hz));
+        assert!(failures.is_empty(), "{hz} Hz: {failures:#?}");
+    }
+}
+
+#[test]
+fn clock_offset() {
+    for sign in [-1.0, 1.0] {
+        // SpanDSP's V.27ter receiver holds only about ±30 ppm; ours and SpanDSP's V.29 ±100.
+        let failures = every_modem_both_ways(LEVEL, &|modem, dir, s| {
+            let ppm = match (modem, dir) {
+                (SpanFastModem::V27ter(_), Direction::OursToSpandsp) => 30.0,
+                _ => 100.0,
+            };
+            ferrofax_modem::sim::clock_offset(&s, sign * ppm)
+        });
+        assert!(failures.is_empty(), "{sign}: {failures:#?}");
+    }
+}
+
+#[test]
+fn g711_mu_law_round_trip() {
+    let failures = every_modem_both_ways(LEVEL, &|_, _, mut s| {
+        ferrofax_modem::sim::g711_round_trip(&mut s, ferrofax_modem::Law::Ulaw);
+        s
+    });
+    assert!(failures.is_empty(), "{failures:#?}");
+}

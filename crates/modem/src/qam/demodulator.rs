@@ -72,6 +72,13 @@ impl Demodulator {
         self.swing_mid = 0.0;
     }
 
+    /// Starts a new comparison of the swings (see [`Demodulator::check_alternation`]),
+    /// forgetting the symbols before the timing loop settled.
+    pub fn restart_alternation_check(&mut self) {
+        self.swing_on = 0.0;
+        self.swing_mid = 0.0;
+    }
+
     /// On an alternating preamble (A B A B, reversals) the symbol instants must see the
     /// alternation and the mid samples its average; Gardner's detector can also rest with
     /// the two swapped when the alternation is not antipodal. Swaps them if so (returns
@@ -126,7 +133,10 @@ impl Demodulator {
             self.agc.measure(raw);
         }
         self.last_on = s;
-        let correction = self.timing.update(self.mid, s, self.energy);
+        // Normalised by the measured power (two T/2 samples a symbol), so the loop gain does
+        // not depend on how well the gain has been set yet.
+        let power = (2.0 * self.equalizer.input_power()).max(self.energy * 1e-3);
+        let correction = self.timing.update(self.mid, s, power);
         if self.tracking {
             let sps = self.front.samples_per_symbol();
             self.front.adjust(correction * sps);

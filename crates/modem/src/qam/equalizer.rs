@@ -41,6 +41,11 @@ impl Equalizer {
         self.power = 1.0;
     }
 
+    /// Running mean energy of the T/2 inputs.
+    pub fn input_power(&self) -> f32 {
+        self.power
+    }
+
     /// Delay of the pass-through response, in T/2 samples.
     pub fn centre(&self) -> usize {
         self.centre

@@ -187,6 +187,9 @@ impl V27terReceiver {
                 if n == SETTLE / 2 || n == SETTLE {
                     self.demod.check_alternation();
                 }
+                if n == SETTLE - 3 {
+                    self.demod.restart_alternation_check();
+                }
                 if n == SETTLE {
                     self.demod.set_measuring(true);
                     self.demod.timing.set_gains(0.05, 0.0005);

@@ -202,6 +202,9 @@ impl V29Receiver {
                 if n == SETTLE / 2 || n == SETTLE {
                     self.demod.check_alternation();
                 }
+                if n == SETTLE - 4 {
+                    self.demod.restart_alternation_check();
+                }
                 if n == SETTLE {
                     self.demod.set_measuring(true);
                     self.demod.timing.set_gains(0.05, 0.0005);
