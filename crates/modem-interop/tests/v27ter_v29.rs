@@ -271,3 +271,75 @@ fn g711_mu_law_round_trip() {
     });
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// Where to lose a 20 ms frame: a packet boundary about 40 % into the data.
+fn lost_frame_at(modem: SpanFastModem, bits: usize) -> usize {
+    let (training_samples, bps) = match modem {
+        SpanFastModem::V29(r) => (608 * 10 / 3, r),
+        SpanFastModem::V27ter(4800) => (1164 * 5, 4800),
+        SpanFastModem::V27ter(r) => (1164 * 20 / 3, r),
+    };
+    let data = bits * 8000 / bps as usize;
+    (800 + training_samples + data * 2 / 5) / 160 * 160
+}
+
+/// Compares what came through a lost frame with what was sent: `missing` bits gone at the
+/// gap, wrong bits only within `slack` of it (the symbol decoded across the gap is wrong, and
+/// the V.29 descrambler repeats each error 18 and 23 bits later), none anywhere else.
+fn check_gap(sent: &[bool], got: &[bool], missing: usize, slack: usize) -> Result<(), String> {
+    // The gap is where the received bits stop matching.
+    let gap = sent.iter().zip(got).position(|(a, b)| a != b).unwrap_or(got.len().min(sent.len()));
+    let before = gap.saturating_sub(8);
+    let after_sent = &sent[(before + missing).min(sent.len())..];
+    let after_got = &got[before.min(got.len())..];
+    let n = after_sent.len().min(after_got.len());
+    let wrong: Vec<usize> = (0..n).filter(|&i| after_sent[i] != after_got[i]).collect();
+    let late = wrong.iter().filter(|&&i| i >= slack).count();
+    if n + 100 < after_sent.len() || late > 0 {
+        return Err(format!(
+            "gap at bit {gap}: {} wrong after it ({late} beyond {slack}), {n} of {} compared",
+            wrong.len(),
+            after_sent.len()
+        ));
+    }
+    Ok(())
+}
+
+#[test]
+fn a_lost_20_ms_frame_is_filled_in() {
+    let mut failures = Vec::new();
+    for modem in ALL {
+        let bits = prbs(4000, 4);
+        let at = lost_frame_at(modem, bits.len());
+        let missing = match modem {
+            SpanFastModem::V29(r) => 48 * r as usize / 2400,
+            SpanFastModem::V27ter(4800) => 96,
+            SpanFastModem::V27ter(_) => 48,
+        };
+        // SpanDSP receiving.
+        let signal = our_signal(modem, &bits, false);
+        let mut rx = SpanFastReceiver::new(modem);
+        rx.receive(&signal[..at]);
+        rx.fill_in(160);
+        rx.receive(&signal[at + 160..]);
+        let heard = rx.heard();
+        if let Err(e) = check_gap(&bits, heard.bits_after_training(), missing, 48) {
+            failures.push(format!("{modem:?} into SpanDSP: {e} {:?}", heard.statuses));
+        }
+        // We receive.
+        let signal = spandsp_signal(modem, &bits, false, LEVEL);
+        let mut rx = Ours::new(modem);
+        let mut heard = OursHeard::default();
+        for (i, chunk) in signal.chunks(160).enumerate() {
+            if i * 160 == at {
+                rx.fill_in(160);
+            } else {
+                rx.receive(chunk, &mut heard);
+            }
+        }
+        if let Err(e) = check_gap(&bits, &heard.bits, missing, 48) {
+            failures.push(format!("{modem:?} into ours: {e} {:?}", heard.events));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
