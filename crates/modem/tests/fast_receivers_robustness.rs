@@ -101,8 +101,10 @@ fn training_on_noise_fails_and_the_real_signal_still_trains() {
         sim::add_noise_floor(&mut signal, -40.0, 3);
         let (got, events) = receive(modem, &signal);
         assert!(events.contains(&RxEvent::TrainingSucceeded), "{modem:?}: {events:?}");
-        // The carrier came up on the noise and never dropped: the receiver re-armed by itself.
-        assert_eq!(events, [RxEvent::CarrierUp, RxEvent::TrainingSucceeded], "{modem:?}");
+        // The carrier came up on the noise and never dropped: the receiver re-armed by itself
+        // (with or without reporting a failed attempt).
+        let tried = [RxEvent::CarrierUp, RxEvent::TrainingFailed, RxEvent::TrainingSucceeded];
+        assert!(events == [RxEvent::CarrierUp, RxEvent::TrainingSucceeded] || events == tried, "{modem:?}: {events:?}");
         assert_eq!(errors(&bits, &got), 0, "{modem:?}: {events:?}");
     }
 }
