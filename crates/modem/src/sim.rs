@@ -25,7 +25,7 @@ impl Awgn {
     }
 
     /// A standard normal value.
-    pub fn next(&mut self) -> f64 {
+    pub fn gaussian(&mut self) -> f64 {
         if let Some(s) = self.spare.take() {
             return s;
         }
@@ -38,7 +38,7 @@ impl Awgn {
     /// Adds noise of RMS `rms` to every sample.
     pub fn add(&mut self, signal: &mut [i16], rms: f64) {
         for x in signal.iter_mut() {
-            *x = (f64::from(*x) + self.next() * rms).round().clamp(-32768.0, 32767.0) as i16;
+            *x = (f64::from(*x) + self.gaussian() * rms).round().clamp(-32768.0, 32767.0) as i16;
         }
     }
 }

@@ -39,7 +39,11 @@ impl Agc {
             return false;
         }
         let mean = self.sum / self.count as f32;
-        self.gain = (target / mean).sqrt();
+        let gain = (target / mean).sqrt();
+        if !gain.is_finite() {
+            return false;
+        }
+        self.gain = gain;
         self.sum = 0.0;
         self.count = 0;
         true

@@ -159,10 +159,11 @@ impl Demodulator {
     /// Lost audio: time goes by without a signal; returns the symbols the gap held.
     pub fn skip(&mut self, samples: usize) -> usize {
         let instants = self.front.skip(samples);
-        let mut symbols = 0;
-        for _ in 0..instants {
+        // Every second instant is a symbol instant; an odd count swaps which is next.
+        let mut symbols = instants / 2;
+        if instants % 2 == 1 {
+            symbols += usize::from(!self.on_time);
             self.on_time = !self.on_time;
-            symbols += usize::from(self.on_time);
         }
         self.carrier.advance(samples as f32 / self.front.samples_per_symbol());
         symbols

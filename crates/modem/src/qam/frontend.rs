@@ -106,12 +106,11 @@ impl FrontEnd {
     /// (a whole number of symbols later when the gap is, as for 20 ms). Returns how many T/2
     /// instants the gap held.
     pub fn skip(&mut self, samples: usize) -> usize {
-        for _ in 0..samples % (SAMPLE_RATE as usize) {
-            self.osc.next_cos_sin();
-        }
-        let total = self.clock + samples as f32;
-        let instants = (total / self.half_symbol).floor();
-        self.clock = total - instants * self.half_symbol;
+        self.osc.skip(samples);
+        let total = f64::from(self.clock) + samples as f64;
+        let half = f64::from(self.half_symbol);
+        let instants = (total / half).floor();
+        self.clock = (total - instants * half) as f32;
         instants as usize
     }
 }
