@@ -62,6 +62,8 @@ pub struct V27terReceiver {
     error_sum: f32,
     level: LevelWatch,
     reported_failure: bool,
+    /// Running mean energy of the data symbols.
+    symbol_power: f32,
 }
 
 impl V27terReceiver {
@@ -84,6 +86,7 @@ impl V27terReceiver {
             error_sum: 0.0,
             level: LevelWatch::default(),
             reported_failure: false,
+            symbol_power: 0.0,
         }
     }
 
@@ -270,9 +273,21 @@ impl V27terReceiver {
                     return;
                 }
                 self.stage = Stage::Data;
+                self.symbol_power = ENERGY;
                 on_event(RxEvent::TrainingSucceeded);
             }
-            Stage::Data => self.decide(z, 0.03, |b| on_event(RxEvent::Bit(b))),
+            Stage::Data => {
+                // The signal has ended when the symbols fade, well before the power meter
+                // falls through its threshold: no bits are made up from the silence.
+                self.symbol_power += (z.norm_sqr() - self.symbol_power) * 0.25;
+                if self.symbol_power < 0.1 * ENERGY {
+                    self.carrier.reset();
+                    self.stage = Stage::Idle;
+                    on_event(RxEvent::CarrierDown);
+                    return;
+                }
+                self.decide(z, 0.03, |b| on_event(RxEvent::Bit(b)));
+            }
             Stage::Idle | Stage::Failed => {}
         }
     }

@@ -72,6 +72,8 @@ pub struct V29Receiver {
     ones: u32,
     level: LevelWatch,
     reported_failure: bool,
+    /// Running mean energy of the data symbols.
+    symbol_power: f32,
 }
 
 impl V29Receiver {
@@ -94,6 +96,7 @@ impl V29Receiver {
             ones: 0,
             level: LevelWatch::default(),
             reported_failure: false,
+            symbol_power: 0.0,
         }
     }
 
@@ -293,9 +296,21 @@ impl V29Receiver {
                     return;
                 }
                 self.stage = Stage::Data;
+                self.symbol_power = self.rate.mean_energy();
                 on_event(RxEvent::TrainingSucceeded);
             }
-            Stage::Data => self.decide(z, 0.03, |b| on_event(RxEvent::Bit(b))),
+            Stage::Data => {
+                // The signal has ended when the symbols fade, well before the power meter
+                // falls through its threshold: no bits are made up from the silence.
+                self.symbol_power += (z.norm_sqr() - self.symbol_power) * 0.25;
+                if self.symbol_power < 0.1 * self.rate.mean_energy() {
+                    self.carrier.reset();
+                    self.stage = Stage::Idle;
+                    on_event(RxEvent::CarrierDown);
+                    return;
+                }
+                self.decide(z, 0.03, |b| on_event(RxEvent::Bit(b)));
+            }
             Stage::Idle | Stage::Failed => {}
         }
     }
