@@ -197,9 +197,13 @@ impl V27terReceiver {
                     self.demod.set_measuring(true);
                     self.demod.timing.set_gains(0.05, 0.0005);
                 }
-                if n == GAIN && !self.demod.lock_gain(ENERGY) {
-                    self.fail(on_event);
-                    return;
+                if n == GAIN {
+                    if !self.demod.lock_gain(ENERGY) {
+                        self.fail(on_event);
+                        return;
+                    }
+                    // The level meter has settled by now: later rises are new signals.
+                    self.level.set(self.carrier.level_dbm0());
                 }
                 if n > GAIN {
                     self.coarse[(n - GAIN - 1) as usize] = z;
@@ -301,9 +305,9 @@ impl V27terReceiver {
             turn += -(w[1] * w[0].conj());
         }
         let freq = angle(turn);
-        // More than ±30 Hz of turn is not a reversal segment (the echo protection tone turns
+        // More than ±60 Hz of turn is not a reversal segment (the echo protection tone turns
         // by 180° per symbol here): wait for a gap and a new signal.
-        if freq.abs() > 2.0 * std::f32::consts::PI * 30.0 / self.rate.baud() as f32 {
+        if freq.abs() > 2.0 * std::f32::consts::PI * 60.0 / self.rate.baud() as f32 {
             self.level.set(self.carrier.level_dbm0());
             self.stage = Stage::Failed;
             return;
