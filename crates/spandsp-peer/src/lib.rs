@@ -6,10 +6,11 @@
 //! and holds only the pure-Rust pair driver ([`Pair`], [`run_pair`]) and the [`T38Endpoint`]
 //! trait both sides implement.
 //!
-//! Modules: `pages` (test pages and their TIFF files), `pair` (the simulated network and clock), and with the feature `audio` (SpanDSP's
-//! G.711, V.21, HDLC and connect tones, to test ferrofax's modems against; `audio_ffi` declares
-//! them), `audio_terminal` (SpanDSP's audio fax terminal), `codes` (SpanDSP's
-//! completion codes and FCFs), `config` (what a terminal is set up with), `t30_side` (a terminal's T.30 settings and
+//! Modules: `pages` (test pages and their TIFF files), `pair` (the simulated network and
+//! clock), and with the feature `audio` (SpanDSP's G.711, V.21, HDLC and connect tones, to test ferrofax's modems against; `audio_ffi` declares
+//! them), `audio_terminal` (SpanDSP's audio fax terminal), `v27ter_v29` (SpanDSP's V.27ter and
+//! V.29 modems; `v27ter_v29_ffi` declares them), `codes` (SpanDSP's completion codes and FCFs),
+//! `config` (what a terminal is set up with), `t30_side` (a terminal's T.30 settings and
 //! reports), `terminal` (the safe T.38 wrapper), `ffi` (the C declarations) and
 //! `log` (capture of SpanDSP's log lines).
 
@@ -40,6 +41,10 @@ mod t30_side;
 mod terminal;
 #[cfg(feature = "spandsp")]
 mod udptl_endpoint;
+#[cfg(feature = "spandsp")]
+pub mod v27ter_v29;
+#[cfg(feature = "spandsp")]
+mod v27ter_v29_ffi;
 
 #[cfg(feature = "spandsp")]
 pub use audio_terminal::SpandspAudioTerminal;
