@@ -5,7 +5,10 @@
 //! (the phase-accumulator sine source every transmitter and mixer uses), `bits` (bit queues
 //! in transmission order), `hdlc` (flags, zero insertion, FCS), `fsk` (V.21 channel 2) and
 //! `tone` (CNG and CED), `filter` (root-raised-cosine pulses, FIR), `rx` (what every
-//! receiver reports) and `v17` (the V.17 transmitter and its trellis code).
+//! receiver reports), `qam` (the blocks of the fast modems: modulator, front end, AGC,
+//! timing, equaliser, carrier loop), `v27ter` and `v29` (the fast modems, transmitters and
+//! receivers), `v17` (the V.17 transmitter and its trellis code), and `sim` (the line
+//! simulator for tests and benchmarks).
 
 pub mod bits;
 pub mod filter;
@@ -14,9 +17,13 @@ pub mod g711;
 pub mod hdlc;
 pub mod level;
 pub mod oscillator;
+pub mod qam;
 pub mod rx;
+pub mod sim;
 pub mod tone;
 pub mod v17;
+pub mod v27ter;
+pub mod v29;
 
 pub use bits::{BitQueue, BitSource, OctetPacker};
 pub use fsk::{FskReceiver, FskTransmitter};
@@ -24,3 +31,5 @@ pub use g711::Law;
 pub use hdlc::{HdlcDecoder, HdlcEncoder, HdlcEvent};
 pub use rx::RxEvent;
 pub use tone::{ConnectTone, ToneDetector, ToneSender};
+pub use v27ter::{V27terRate, V27terReceiver, V27terTransmitter};
+pub use v29::{V29Rate, V29Receiver, V29Transmitter};

@@ -65,6 +65,11 @@ impl Oscillator {
         self.phase = 0;
     }
 
+    /// Advances `samples` samples without producing them.
+    pub fn skip(&mut self, samples: usize) {
+        self.phase = self.phase.wrapping_add(self.step.wrapping_mul(samples as u32));
+    }
+
     /// The sine at the current phase, then advances one sample.
     #[inline]
     pub fn next_sin(&mut self) -> f32 {

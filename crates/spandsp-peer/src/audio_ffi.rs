@@ -1,8 +1,9 @@
 //! Hand-written FFI declarations for SpanDSP 0.0.6's audio parts (Debian libspandsp-dev):
-//! G.711, the FSK modem (V.21), HDLC, and the modem connect tones. Checked against the
-//! installed headers `/usr/include/spandsp/{g711,fsk,hdlc,modem_connect_tones,async}.h`.
+//! G.711, the FSK modem (V.21), HDLC, the modem connect tones, and the audio fax terminal
+//! (`fax_*`). Checked against the installed headers
+//! `/usr/include/spandsp/{g711,fsk,hdlc,modem_connect_tones,async,fax}.h`.
 //!
-//! Nothing outside `audio.rs` touches these items.
+//! Nothing outside `audio.rs` and `audio_terminal.rs` touches these items.
 
 use std::ffi::{c_char, c_int, c_void};
 use std::marker::{PhantomData, PhantomPinned};
@@ -17,7 +18,7 @@ macro_rules! opaque {
     )*};
 }
 
-opaque!(G711State, FskTxState, FskRxState, HdlcRxState, HdlcTxState, ToneTxState, ToneRxState);
+opaque!(FaxState, G711State, FskTxState, FskRxState, HdlcRxState, HdlcTxState, ToneTxState, ToneRxState);
 
 /// `fsk_spec_t`.
 #[repr(C)]
@@ -49,6 +50,17 @@ pub(crate) type ToneReport = unsafe extern "C" fn(user_data: *mut c_void, code: 
 
 #[link(name = "spandsp")]
 unsafe extern "C" {
+    // fax.h
+    pub(crate) fn fax_init(s: *mut FaxState, calling_party: c_int) -> *mut FaxState;
+    pub(crate) fn fax_free(s: *mut FaxState) -> c_int;
+    pub(crate) fn fax_rx(s: *mut FaxState, amp: *mut i16, len: c_int) -> c_int;
+    pub(crate) fn fax_rx_fillin(s: *mut FaxState, len: c_int) -> c_int;
+    pub(crate) fn fax_tx(s: *mut FaxState, amp: *mut i16, max_len: c_int) -> c_int;
+    pub(crate) fn fax_set_transmit_on_idle(s: *mut FaxState, transmit_on_idle: c_int);
+    pub(crate) fn fax_set_tep_mode(s: *mut FaxState, use_tep: c_int);
+    pub(crate) fn fax_get_t30_state(s: *mut FaxState) -> *mut crate::ffi::T30State;
+    pub(crate) fn fax_get_logging_state(s: *mut FaxState) -> *mut crate::ffi::LoggingState;
+
     pub(crate) static preset_fsk_specs: FskSpec;
 
     pub(crate) fn g711_init(s: *mut G711State, mode: c_int) -> *mut G711State;

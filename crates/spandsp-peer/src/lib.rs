@@ -6,12 +6,16 @@
 //! and holds only the pure-Rust pair driver ([`Pair`], [`run_pair`]) and the [`T38Endpoint`]
 //! trait both sides implement.
 //!
-//! Modules: `pair` (the simulated network and clock), and with the feature `audio` (SpanDSP's
-//! G.711, V.21, HDLC and connect tones, to test ferrofax's modems against; `audio_ffi` declares
-//! them), `v17` (SpanDSP's V.17 transmitter and receiver; `v17_ffi` declares them), `codes` (SpanDSP's
-//! completion codes and FCFs), `config` (what a terminal is set up with), `terminal` (the safe wrapper), `ffi` (the C declarations) and
+//! Modules: `pages` (test pages and their TIFF files), `pair` (the simulated network and
+//! clock), and with the feature `audio` (SpanDSP's G.711, V.21, HDLC and connect tones, to test ferrofax's modems against; `audio_ffi` declares
+//! them), `audio_terminal` (SpanDSP's audio fax terminal), `v27ter_v29` (SpanDSP's V.27ter and
+//! V.29 modems; `v27ter_v29_ffi` declares them), `v17` (SpanDSP's V.17
+//! transmitter and receiver; `v17_ffi` declares them), `codes` (SpanDSP's completion codes and FCFs),
+//! `config` (what a terminal is set up with), `t30_side` (a terminal's T.30 settings and
+//! reports), `terminal` (the safe T.38 wrapper), `ffi` (the C declarations) and
 //! `log` (capture of SpanDSP's log lines).
 
+pub mod pages;
 pub mod pair;
 
 pub use pair::{
@@ -23,6 +27,8 @@ pub mod audio;
 #[cfg(feature = "spandsp")]
 mod audio_ffi;
 #[cfg(feature = "spandsp")]
+mod audio_terminal;
+#[cfg(feature = "spandsp")]
 pub mod codes;
 #[cfg(feature = "spandsp")]
 pub mod config;
@@ -31,6 +37,8 @@ mod ffi;
 #[cfg(feature = "spandsp")]
 mod log;
 #[cfg(feature = "spandsp")]
+mod t30_side;
+#[cfg(feature = "spandsp")]
 mod terminal;
 #[cfg(feature = "spandsp")]
 mod udptl_endpoint;
@@ -38,7 +46,13 @@ mod udptl_endpoint;
 pub mod v17;
 #[cfg(feature = "spandsp")]
 mod v17_ffi;
+#[cfg(feature = "spandsp")]
+pub mod v27ter_v29;
+#[cfg(feature = "spandsp")]
+mod v27ter_v29_ffi;
 
+#[cfg(feature = "spandsp")]
+pub use audio_terminal::SpandspAudioTerminal;
 #[cfg(feature = "spandsp")]
 pub use codes::t30_err::OK as T30_ERR_OK;
 #[cfg(feature = "spandsp")]
@@ -49,8 +63,10 @@ pub use config::{
 #[cfg(feature = "spandsp")]
 pub use ffi::TransferStats;
 #[cfg(feature = "spandsp")]
-pub use terminal::{
-    PhaseBEvent, PhaseDEvent, PhaseE, SpandspError, SpandspTerminal, T30Frame, completion_code_text, frame_name,
+pub use t30_side::{
+    PhaseBEvent, PhaseDEvent, PhaseE, SpandspError, T30Frame, T30Side, completion_code_text, frame_name,
 };
+#[cfg(feature = "spandsp")]
+pub use terminal::SpandspTerminal;
 #[cfg(feature = "spandsp")]
 pub use udptl_endpoint::SpandspOverUdptl;

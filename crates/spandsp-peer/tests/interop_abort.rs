@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use ferrofax_image::Resolution;
 use ferrofax_spandsp_peer::codes::t30_err;
+use ferrofax_spandsp_peer::pages::{page, write_pages};
 use ferrofax_spandsp_peer::{Compressions, Role, RxEncoding, SpandspOverUdptl, TerminalConfig};
 use ferrofax_t30::{CallRole, Event, Failure, SendPage, Session};
 use ferrofax_t38::T38Call;
 use ferrofax_t38::sim::{LineModel, Link};
-use interop::{SPANDSP_ID, our_config, page, spandsp, t38, write_pages};
+use interop::{SPANDSP_ID, our_config, spandsp, t38};
 
 fn doc(n: u32) -> Vec<SendPage> {
     (0..n).map(|i| SendPage::new(page(300 + i, Resolution::Fine), Resolution::Fine)).collect()

@@ -7,10 +7,11 @@
 mod interop;
 
 use ferrofax_image::{Coding, Resolution};
+use ferrofax_spandsp_peer::pages::{page, read_pages, write_pages};
 use ferrofax_spandsp_peer::{Compressions, Modems, Role, RxEncoding, T30_ERR_OK, TerminalConfig};
 use ferrofax_t30::{CallRole, ModemFamilies, SendPage, Session};
 use ferrofax_t38::sim::LineModel;
-use interop::{OUR_ID, SPANDSP_ID, check, our_config, page, read_pages, run, spandsp, t38, write_pages};
+use interop::{OUR_ID, SPANDSP_ID, check, our_config, run, spandsp, t38};
 
 #[derive(Debug, Clone, Copy)]
 struct Case {

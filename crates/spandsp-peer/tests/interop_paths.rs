@@ -6,10 +6,11 @@
 mod interop;
 
 use ferrofax_image::Resolution;
+use ferrofax_spandsp_peer::pages::{page, read_pages, write_pages};
 use ferrofax_spandsp_peer::{Compressions, Role, RxEncoding, T30_ERR_OK, TerminalConfig};
 use ferrofax_t30::{CallRole, Failure, SendPage, Session};
 use ferrofax_t38::sim::LineModel;
-use interop::{SPANDSP_ID, check, our_config, page, read_pages, run, spandsp, t38, write_pages};
+use interop::{SPANDSP_ID, check, our_config, run, spandsp, t38};
 
 fn doc(n: u32, seed: u32) -> Vec<SendPage> {
     (0..n).map(|i| SendPage::new(page(seed + i, Resolution::Fine), Resolution::Fine)).collect()

@@ -2,7 +2,7 @@
 //! baud, the fastest of the classic fax modems (T.30 uses it for TCF and pages).
 //!
 //! Modules: `constellation` (the four signal spaces and the training points A B C D),
-//! `scrambler` (1 + x⁻¹⁸ + x⁻²³), `trellis` (differential and convolutional coding, and the
+//! `scrambler` (the training seed of the shared 1 + x⁻¹⁸ + x⁻²³ scrambler), `trellis` (differential and convolutional coding, and the
 //! Viterbi decoder receivers use), `tx` (the transmitter: training, data, shutdown tail).
 //!
 //! A burst is: an optional TEP (480 symbols of unmodulated carrier, 48 of silence); training

@@ -1,31 +1,20 @@
 //! The V.17 transmitter: training, scrambled trellis-coded data from a [`BitSource`], and the
 //! shutdown tail, as 8 kHz samples.
 //!
-//! Symbols are shaped by a root-raised-cosine pulse (25 % roll-off, 12 symbols long) and
-//! put on the carrier: s(n) = Re{b(n)·e^{j2π·1800·n/8000}}. At 2400 baud a symbol lasts 10/3
-//! samples, so a symbol clock steps 3 tenths of a symbol per sample and the pulse is
-//! tabulated at the ten offsets that visits (a polyphase filter). The output level is set
-//! for the data: a data signal's mean power is `level_dbm0`.
-
-use num_complex::Complex32;
+//! Symbols are shaped and put on the 1800 Hz carrier by the shared polyphase
+//! root-raised-cosine [`Modulator`] (25 % roll-off; 10/3 samples a symbol). The output level
+//! is set for the data: a data signal's mean power is `level_dbm0`.
 
 use super::constellation::{self, A, ABCD, B, C, D};
-use super::scrambler::{Scrambler, TRAINING_SEED};
+use super::scrambler::{Scrambler23, TRAINING_SEED};
 use super::trellis::TrellisEncoder;
-use super::{CARRIER_HZ, V17Rate, segment};
+use super::{BAUD, CARRIER_HZ, V17Rate, segment};
 use crate::bits::BitSource;
-use crate::filter::root_raised_cosine;
-use crate::level::mean_square;
-use crate::oscillator::Oscillator;
+use crate::qam::Complex32;
+use crate::qam::modulator::Modulator;
 
 /// Pulse roll-off.
 const ROLL_OFF: f64 = 0.25;
-/// Symbols the pulse spans.
-const TAPS: usize = 12;
-/// Offsets of a sample from the newest symbol, in tenths of a symbol.
-const PHASES: usize = 10;
-/// Tenths of a symbol per sample (2400 / 8000).
-const PHASE_STEP: usize = 3;
 /// The word segment 3 sends, least significant bit first.
 const BRIDGE_WORD: u16 = 0x8880;
 
@@ -51,21 +40,11 @@ pub struct V17Transmitter {
     long_training: bool,
     tep: bool,
     level_dbm0: f32,
-    /// Sample scale: constellation units to 16-bit samples.
-    gain: f32,
-    carrier: Oscillator,
-    /// `pulse[p][j]`: the weight of the symbol `j` symbols older than the newest, at `p`
-    /// tenths of a symbol after the newest.
-    pulse: [[f32; TAPS]; PHASES],
-    /// The last `TAPS` symbols; `history[newest]` is the latest.
-    history: [Complex32; TAPS],
-    newest: usize,
-    /// Tenths of a symbol since the newest symbol; ≥ 10 means the next one is due.
-    phase: usize,
+    modulator: Modulator,
     stage: Stage,
     /// Symbols sent in the current stage.
     count: usize,
-    scrambler: Scrambler,
+    scrambler: Scrambler23,
     /// The training point last sent in segments 2 and 3 (index into ABCD).
     abcd: usize,
     trellis: TrellisEncoder,
@@ -76,30 +55,19 @@ impl V17Transmitter {
     /// A transmitter for a burst at `rate`, with a long or a short training, at `level_dbm0`
     /// ([`super::DEFAULT_LEVEL_DBM0`] is usual), with or without TEP.
     pub fn new(rate: V17Rate, long_training: bool, level_dbm0: f32, tep: bool) -> Self {
-        let mut pulse = [[0f32; TAPS]; PHASES];
-        let centre = TAPS as f64 / 2.0;
-        for (p, row) in pulse.iter_mut().enumerate() {
-            for (j, w) in row.iter_mut().enumerate() {
-                *w = root_raised_cosine(ROLL_OFF, j as f64 + p as f64 / PHASES as f64 - centre) as f32;
-            }
-        }
+        let map = constellation::map(rate.data_bits());
         let mut tx = V17Transmitter {
             rate,
             long_training,
             tep,
             level_dbm0,
-            gain: 0.0,
-            carrier: Oscillator::new(CARRIER_HZ),
-            pulse,
-            history: [Complex32::new(0.0, 0.0); TAPS],
-            newest: 0,
-            phase: PHASES,
+            modulator: Modulator::new(BAUD, CARRIER_HZ, ROLL_OFF, constellation::mean_power(map), level_dbm0),
             stage: Stage::Finished,
             count: 0,
-            scrambler: Scrambler::new(TRAINING_SEED),
+            scrambler: Scrambler23::new(TRAINING_SEED),
             abcd: 0,
             trellis: TrellisEncoder::new(1),
-            map: constellation::map(rate.data_bits()),
+            map,
         };
         tx.restart(rate, long_training, tep);
         tx
@@ -111,19 +79,15 @@ impl V17Transmitter {
         self.rate = rate;
         self.long_training = long_training;
         self.tep = tep;
-        self.map = constellation::map(rate.data_bits());
-        // Mean power of the shaped signal per unit of symbol power: each of the ten phases
-        // is equally likely.
-        let energy: f32 = self.pulse.iter().flatten().map(|w| w * w).sum::<f32>() / PHASES as f32;
-        let symbol_power = constellation::mean_power(self.map);
-        self.gain = (mean_square(self.level_dbm0) / (symbol_power * energy / 2.0)).sqrt();
-        self.carrier.reset();
-        self.history = [Complex32::new(0.0, 0.0); TAPS];
-        self.newest = 0;
-        self.phase = PHASES;
+        if self.map.len() != constellation::map(rate.data_bits()).len() {
+            self.map = constellation::map(rate.data_bits());
+            self.modulator =
+                Modulator::new(BAUD, CARRIER_HZ, ROLL_OFF, constellation::mean_power(self.map), self.level_dbm0);
+        }
+        self.modulator.reset();
         self.stage = if tep { Stage::TepTone } else { Stage::Segment1 };
         self.count = 0;
-        self.scrambler = Scrambler::new(TRAINING_SEED);
+        self.scrambler = Scrambler23::new(TRAINING_SEED);
         self.abcd = 0;
     }
 
@@ -141,25 +105,13 @@ impl V17Transmitter {
     /// written: fewer than `out.len()` when the burst ended (then 0 until a restart).
     pub fn transmit(&mut self, out: &mut [i16], source: &mut impl BitSource) -> usize {
         for (n, o) in out.iter_mut().enumerate() {
-            if self.phase >= PHASES {
+            if self.modulator.symbol_due() {
                 let Some(symbol) = self.next_symbol(source) else {
                     return n;
                 };
-                self.phase -= PHASES;
-                self.newest = (self.newest + 1) % TAPS;
-                self.history[self.newest] = symbol;
+                self.modulator.push(symbol);
             }
-            let weights = &self.pulse[self.phase];
-            let mut b = Complex32::new(0.0, 0.0);
-            let mut slot = self.newest;
-            for &w in weights {
-                b += self.history[slot] * w;
-                slot = if slot == 0 { TAPS - 1 } else { slot - 1 };
-            }
-            let (c, s) = self.carrier.next_cos_sin();
-            let x = self.gain * (b.re * c - b.im * s);
-            *o = x.round().clamp(-32768.0, 32767.0) as i16;
-            self.phase += PHASE_STEP;
+            *o = self.modulator.sample();
         }
         out.len()
     }
@@ -199,7 +151,7 @@ impl V17Transmitter {
                 }
                 Stage::Segment2 => {
                     if first {
-                        self.scrambler = Scrambler::new(TRAINING_SEED);
+                        self.scrambler = Scrambler23::new(TRAINING_SEED);
                     }
                     let b1 = self.scrambler.scramble(true);
                     let b2 = self.scrambler.scramble(true);
