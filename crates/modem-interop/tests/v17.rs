@@ -1,11 +1,12 @@
 //! ferrofax's V.17 transmitter against SpanDSP's V.17 receiver: every rate, long training,
 //! short training after a long one on the same receiver, TEP, white noise a few dB above
-//! SpanDSP's own thresholds, and a G.711 μ-law round trip — data bit-exact each time.
+//! SpanDSP's own thresholds, and a G.711 μ-law round trip — data bit-exact each time; and
+//! SpanDSP's transmitter against ferrofax's receiver.
 #![cfg(feature = "spandsp")]
 
-use ferrofax_modem::v17::{DEFAULT_LEVEL_DBM0, V17Rate, V17Transmitter};
-use ferrofax_modem::{BitQueue, Law};
-use ferrofax_spandsp_peer::v17::{SpanV17Receiver, status};
+use ferrofax_modem::v17::{DEFAULT_LEVEL_DBM0, V17Rate, V17Receiver, V17Transmitter};
+use ferrofax_modem::{BitQueue, Law, RxEvent, sim};
+use ferrofax_spandsp_peer::v17::{SpanV17Receiver, SpanV17Transmitter, status};
 
 /// Pseudo-random bits (xorshift).
 fn prbs(n: usize, seed: u32) -> Vec<bool> {
@@ -169,5 +170,60 @@ fn through_g711_ulaw() {
         let (trained, got) = spandsp_hears(&mut rx, &line);
         assert!(trained, "{rate:?}: statuses {:?}", rx.statuses());
         assert_bits(rate, "μ-law", &bits, &got);
+    }
+}
+
+/// What our receiver heard: whether it trained, and the bits after training.
+fn we_hear(rx: &mut V17Receiver, signal: &[i16]) -> (bool, Vec<bool>) {
+    let mut trained = false;
+    let mut bits = Vec::new();
+    for chunk in signal.chunks(160) {
+        rx.receive(chunk, |e| match e {
+            RxEvent::TrainingSucceeded => {
+                trained = true;
+                bits.clear();
+            }
+            RxEvent::Bit(b) => bits.push(b),
+            _ => {}
+        });
+    }
+    (trained, bits)
+}
+
+fn spandsp_burst(tx: &mut SpanV17Transmitter, bits: &[bool]) -> Vec<i16> {
+    tx.push_bits(bits.iter().copied());
+    [gap(), tx.transmit_all(8000 * 60), gap()].concat()
+}
+
+#[test]
+fn spandsp_transmitter_to_our_receiver() {
+    // Long training, then short after it on the same receiver, with TEP on and off; and one
+    // run with noise 3 dB above SpanDSP's own thresholds.
+    for rate in V17Rate::ALL {
+        for tep in [false, true] {
+            let bits = prbs(6000, 21 + rate.bit_rate());
+            let mut tx = SpanV17Transmitter::new(rate.bit_rate(), tep, DEFAULT_LEVEL_DBM0);
+            let mut rx = V17Receiver::new(rate);
+            let (trained, got) = we_hear(&mut rx, &spandsp_burst(&mut tx, &bits));
+            assert!(trained, "{rate:?} tep {tep}: did not train");
+            assert_bits(rate, "SpanDSP long", &bits, &got);
+            tx.restart(rate.bit_rate(), tep, true);
+            rx.restart(rate, true);
+            let (trained, got) = we_hear(&mut rx, &spandsp_burst(&mut tx, &bits[..3000]));
+            assert!(trained, "{rate:?} tep {tep}: did not train short");
+            assert_bits(rate, "SpanDSP short", &bits[..3000], &got);
+        }
+    }
+    for (rate, snr_db) in
+        [(V17Rate::Bps14400, 27.0), (V17Rate::Bps12000, 25.0), (V17Rate::Bps9600, 20.0), (V17Rate::Bps7200, 17.0)]
+    {
+        let bits = prbs(20_000, 9 + rate.bit_rate());
+        let mut tx = SpanV17Transmitter::new(rate.bit_rate(), false, DEFAULT_LEVEL_DBM0);
+        let mut signal = spandsp_burst(&mut tx, &bits);
+        sim::add_noise_at_snr(&mut signal, snr_db, u64::from(rate.bit_rate()));
+        let mut rx = V17Receiver::new(rate);
+        let (trained, got) = we_hear(&mut rx, &signal);
+        assert!(trained, "{rate:?} at {snr_db} dB: did not train");
+        assert_bits(rate, "SpanDSP with noise", &bits, &got);
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! Modules: `constellation` (the four signal spaces and the training points A B C D),
 //! `scrambler` (the training seed of the shared 1 + x⁻¹⁸ + x⁻²³ scrambler), `trellis` (differential and convolutional coding, and the
-//! Viterbi decoder receivers use), `tx` (the transmitter: training, data, shutdown tail).
+//! Viterbi decoder), `tx` (the transmitter: training, data, shutdown tail) and `rx` (the
+//! receiver, on the shared QAM blocks).
 //!
 //! A burst is: an optional TEP (480 symbols of unmodulated carrier, 48 of silence); training
 //! segment 1 (256 symbols alternating A and B); segment 2 (scrambled ones two bits a symbol as
@@ -14,10 +15,12 @@
 //! same rate (T.30: TCF long, pages after CFR short).
 
 pub mod constellation;
+mod rx;
 pub mod scrambler;
 pub mod trellis;
 mod tx;
 
+pub use rx::V17Receiver;
 pub use trellis::{TrellisEncoder, ViterbiDecoder};
 pub use tx::V17Transmitter;
 
