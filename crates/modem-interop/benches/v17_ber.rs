@@ -2,7 +2,8 @@
 //! on ferrofax's, the same pseudo-random data, white noise under the signal at a full-band
 //! SNR (as in the research notes §8.2–8.3). A third column runs ferrofax's Viterbi decoder on
 //! the equalised points SpanDSP's receiver reports for our signal, against SpanDSP's own
-//! decoding of the same points. Prints a table; not a timed benchmark.
+//! decoding of the same points. Our receiver on both signals too. Prints a table; not a
+//! timed benchmark. V17_RATE=14400 runs one rate; BER_BITS sets the bits per point.
 //!
 //! cargo bench -p ferrofax-modem-interop --features spandsp --bench v17_ber
 
@@ -10,8 +11,8 @@ use ferrofax_modem::qam::Complex32;
 use ferrofax_modem::qam::scrambler::Scrambler23;
 use ferrofax_modem::v17::constellation::{A, B, C, D};
 use ferrofax_modem::v17::scrambler::TRAINING_SEED;
-use ferrofax_modem::v17::{DEFAULT_LEVEL_DBM0, V17Rate, V17Transmitter, ViterbiDecoder, segment};
-use ferrofax_modem::{BitQueue, sim};
+use ferrofax_modem::v17::{DEFAULT_LEVEL_DBM0, V17Rate, V17Receiver, V17Transmitter, ViterbiDecoder, segment};
+use ferrofax_modem::{BitQueue, RxEvent, sim};
 use ferrofax_spandsp_peer::v17::{QamReport, SpanV17Receiver, SpanV17Transmitter, status};
 
 fn prbs(n: usize, seed: u64) -> Vec<bool> {
@@ -117,10 +118,28 @@ fn our_viterbi_errors(rate: V17Rate, reports: &[QamReport], bits: &[bool]) -> Op
     Some(errors(bits, &got))
 }
 
+/// Our receiver's errors, or None if it did not train.
+fn our_errors(rate: V17Rate, signal: &[i16], bits: &[bool]) -> Option<usize> {
+    let mut rx = V17Receiver::new(rate);
+    let mut got = Vec::new();
+    let mut trained = false;
+    for chunk in signal.chunks(160) {
+        rx.receive(chunk, |e| match e {
+            RxEvent::TrainingSucceeded => {
+                trained = true;
+                got.clear();
+            }
+            RxEvent::Bit(b) => got.push(b),
+            _ => {}
+        });
+    }
+    trained.then(|| errors(bits, &got))
+}
+
 fn ber(e: Option<usize>, n: usize) -> String {
     match e {
         None => "no train".to_owned(),
-        Some(0) => format!("0 (<{:.0e})", 1.0 / n as f64),
+        Some(0) => format!("0(<{:.0e})", 1.0 / n as f64),
         Some(e) => format!("{:.1e}", e as f64 / n as f64),
     }
 }
@@ -135,7 +154,10 @@ fn main() {
         (V17Rate::Bps7200, 10..=15),
     ];
     println!("bits per point: {bits_per_run} (set BER_BITS to change); SNR full band, noise under the signal");
-    println!("{:<10} {:>4}  {:>14} {:>14}  {:>26}", "rate", "SNR", "span→span", "ours→span", "ours→span, our Viterbi");
+    println!(
+        "{:<6} {:>4}  {:>11} {:>11} {:>11} {:>11}  {:>24}",
+        "rate", "SNR", "span→span", "ours→span", "span→ours", "ours→ours", "ours→span, our Viterbi"
+    );
     for (rate, snrs) in table {
         if only.is_some_and(|r| r != rate.bit_rate()) {
             continue;
@@ -162,11 +184,13 @@ fn main() {
             let (span_span, _) = spandsp_receives(rate, &a, &bits);
             let (ours_span, points) = spandsp_receives(rate, &b, &bits);
             println!(
-                "{:<10} {:>4}  {:>14} {:>14}  {:>26}",
+                "{:<6} {:>4}  {:>11} {:>11} {:>11} {:>11}  {:>24}",
                 rate.bit_rate(),
                 snr,
                 ber(span_span, bits.len()),
                 ber(ours_span, bits.len()),
+                ber(our_errors(rate, &a, &bits), bits.len()),
+                ber(our_errors(rate, &b, &bits), bits.len()),
                 ber(ours_span.and(our_viterbi_errors(rate, &points, &bits)), bits.len()),
             );
         }
