@@ -4,7 +4,7 @@
 //! the equaliser trained on segment 2 regenerated from the scrambler (and on the bridge,
 //! segment 3, in a long training); segment 4 decoded by the Viterbi decoder and checked (its
 //! scrambled ones must come back as ones); then data: Viterbi decisions, descrambling, and
-//! decision-directed tracking on the nearest point.
+//! decision-directed tracking on the best trellis path's newest point.
 //!
 //! A short training keeps the equaliser of the last long training (call
 //! [`V17Receiver::restart`] with `short_train`), as V.17 intends; segment 1 still sets timing,
@@ -19,7 +19,7 @@ use crate::qam::agc::{LevelChange, LevelWatch};
 use crate::qam::demodulator::Demodulator;
 use crate::qam::equalizer::Equalizer;
 use crate::qam::frontend::FrontEnd;
-use crate::qam::{Complex32, angle, nearest};
+use crate::qam::{Complex32, angle};
 use crate::rx::RxEvent;
 
 /// Carrier on and off levels (dBm0).
@@ -373,7 +373,7 @@ impl V17Receiver {
         self.stage = Stage::Coded;
     }
 
-    /// Segment 4 and data: track on the nearest point, decide by Viterbi.
+    /// Segment 4 and data: decide by Viterbi, track on its newest point.
     fn coded(&mut self, z: Complex32, on_event: &mut impl FnMut(RxEvent)) {
         let energy = constellation::mean_power(constellation::map(self.rate.data_bits()));
         self.symbol_power += (z.norm_sqr() - self.symbol_power) * 0.25;
@@ -384,9 +384,11 @@ impl V17Receiver {
             on_event(RxEvent::CarrierDown);
             return;
         }
-        let i = nearest(&self.points, z);
-        self.demod.learn(z, self.points[i], if self.trained { 0.03 } else { 0.05 });
-        let Some(q) = self.viterbi.push(z) else {
+        let decided = self.viterbi.push(z);
+        // Track on the best path's newest point (the trellis's zero-delay decision).
+        let wanted = self.points[self.viterbi.tentative()];
+        self.demod.learn(z, wanted, if self.trained { 0.03 } else { 0.05 });
+        let Some(q) = decided else {
             return;
         };
         let bits = self.rate.data_bits() as usize;

@@ -240,6 +240,16 @@ impl ViterbiDecoder {
         (u32::from(chosen.high) << 2) | u32::from(q21)
     }
 
+    /// The map index of the newest symbol on the best path so far: a decision without the
+    /// traceback's delay, less reliable than the delayed one but better than slicing — what
+    /// a receiver's equaliser and carrier loop can track with. Meaningful after a push.
+    pub fn tentative(&self) -> usize {
+        let len = self.traceback;
+        let newest = self.history[(self.at + len - 1) % len][self.best_state()];
+        let y0 = Y0_OF_STATE[usize::from(newest.previous)];
+        (usize::from(newest.high) << 3) | (usize::from(newest.y21) << 1) | usize::from(y0)
+    }
+
     fn best_state(&self) -> usize {
         (0..8).min_by(|&a, &b| self.metrics[a].total_cmp(&self.metrics[b])).unwrap_or(0)
     }
