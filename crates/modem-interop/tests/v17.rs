@@ -227,3 +227,20 @@ fn spandsp_transmitter_to_our_receiver() {
         assert_bits(rate, "SpanDSP with noise", &bits, &got);
     }
 }
+
+#[test]
+fn our_receiver_tolerates_carrier_and_clock_offsets() {
+    // V.17 allows ±7 Hz of carrier offset on the line and ±100 ppm of symbol clock.
+    let rate = V17Rate::Bps14400;
+    let bits = prbs(40_000, 31);
+    let mut tx = SpanV17Transmitter::new(rate.bit_rate(), false, DEFAULT_LEVEL_DBM0);
+    let signal = spandsp_burst(&mut tx, &bits);
+    for (hz, ppm) in [(7.0, 0.0), (-7.0, 0.0), (0.0, 100.0), (0.0, -100.0), (7.0, -100.0)] {
+        let shifted = if hz == 0.0 { signal.clone() } else { sim::shift_frequency(&signal, hz) };
+        let line = if ppm == 0.0 { shifted } else { sim::clock_offset(&shifted, ppm) };
+        let mut rx = V17Receiver::new(rate);
+        let (trained, got) = we_hear(&mut rx, &line);
+        assert!(trained, "{hz} Hz, {ppm} ppm: did not train");
+        assert_bits(rate, &format!("{hz} Hz, {ppm} ppm"), &bits, &got);
+    }
+}
