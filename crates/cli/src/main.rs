@@ -1,6 +1,7 @@
 //! `fax`: the ferrofax command line. Talks to faxd through `ferrofax-client`; on the server's
 //! own machine it finds faxd and its admin token without flags.
 
+mod call;
 mod connect;
 mod convert;
 mod jobs;
@@ -67,6 +68,11 @@ enum Command {
     },
     /// Received faxes.
     Inbox(jobs::InboxArgs),
+    /// Fax calls as audio, read locally with no server (a recording of a call: decode).
+    Call {
+        #[command(subcommand)]
+        action: call::CallAction,
+    },
 }
 
 fn main() {
@@ -86,6 +92,9 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
     if let Command::Tiff { action } = cli.command {
         return tiff::tiff(action, cli.json);
     }
+    if let Command::Call { action } = cli.command {
+        return call::call(action, cli.json);
+    }
     match cli.command {
         Command::Convert(args) => return convert::convert_files(args),
         // Listing the server's cover pages needs the server; the rest is done here.
@@ -104,7 +113,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Port { action } => server::port(&server, action, json).await,
         Command::Inbox(args) => jobs::inbox(&server, args, json).await,
         Command::Cover { .. } => convert::list_server_covers(&server, json).await,
-        Command::Tiff { .. } | Command::Convert(_) => {
+        Command::Tiff { .. } | Command::Convert(_) | Command::Call { .. } => {
             unreachable!("handled without a server")
         }
     }

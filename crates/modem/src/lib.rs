@@ -7,10 +7,15 @@
 //! `tone` (CNG and CED), `filter` (root-raised-cosine pulses, FIR), `rx` (what every
 //! receiver reports), `qam` (the blocks of the fast modems: modulator, front end, AGC,
 //! timing, equaliser, carrier loop), `v27ter` and `v29` (the fast modems, transmitters and
-//! receivers), `v17` (the V.17 transmitter and its trellis code), and `sim` (the line
-//! simulator for tests and benchmarks).
+//! receivers), `v17` (V.17: transmitter, receiver, trellis code and Viterbi decoder),
+//! `fast` (the fast modems by T.30's names), `terminal` (the audio fax terminal: T.30's modem
+//! over samples), `call` (a T.30 session and its audio terminal as one call), `recording` (a
+//! fax read passively out of a recording), and `sim` (the line simulator for tests and
+//! benchmarks).
 
 pub mod bits;
+pub mod call;
+pub mod fast;
 pub mod filter;
 pub mod fsk;
 pub mod g711;
@@ -18,8 +23,10 @@ pub mod hdlc;
 pub mod level;
 pub mod oscillator;
 pub mod qam;
+pub mod recording;
 pub mod rx;
 pub mod sim;
+pub mod terminal;
 pub mod tone;
 pub mod v17;
 pub mod v27ter;

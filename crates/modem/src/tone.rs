@@ -43,6 +43,14 @@ impl ToneSender {
         Self::cadence(ConnectTone::Cng, 4000, 28_000, ms)
     }
 
+    /// CNG's cadence going on after its first burst: 3 s of silence first, then 0.5 s of tone,
+    /// and so on, for `ms` milliseconds.
+    pub fn cng_after_first_burst(ms: u32) -> Self {
+        let mut s = Self::cadence(ConnectTone::Cng, 4000, 28_000, ms.saturating_add(500));
+        s.at = 4000;
+        s
+    }
+
     /// CED, continuously for `ms` milliseconds.
     pub fn ced(ms: u32) -> Self {
         Self::cadence(ConnectTone::Ced, u32::MAX, u32::MAX, ms)
@@ -207,6 +215,14 @@ mod tests {
         assert_eq!(h.iter().map(|x| x.0).collect::<Vec<_>>(), [ConnectTone::Cng, ConnectTone::Cng]);
         // Heard in the chunk where 400 ms of tone are complete.
         assert!(h[0].1 + 160 >= 3200 && h[0].1 < 4000, "{h:?}");
+    }
+
+    #[test]
+    fn cng_goes_on_with_silence_first() {
+        let sig = send(ToneSender::cng_after_first_burst(4000));
+        assert_eq!(sig.len(), 32_000);
+        assert!(sig[..24_000].iter().all(|&x| x == 0));
+        assert!(sig[24_000..28_000].iter().any(|&x| x > 5000));
     }
 
     #[test]
