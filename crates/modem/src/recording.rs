@@ -22,7 +22,8 @@ use crate::tone::{ConnectTone, ToneDetector};
 
 /// The most lines a decoded page may have (an A4 page at superfine is under 4,700).
 const MAX_PAGE_LINES: u32 = 10_000;
-/// The most octets of one non-ECM burst kept (a long page at 14,400 bit/s for 5 minutes).
+/// The most octets of one non-ECM burst, or of one ECM page, kept (a long page at 14,400
+/// bit/s for 5 minutes).
 const MAX_BURST_OCTETS: usize = 14_400 / 8 * 300;
 
 /// A page read from the recording.
@@ -283,7 +284,10 @@ impl ChannelDecoder {
             // The missing frames come again after PPR.
             return;
         }
-        self.ecm_page.extend(std::mem::take(&mut self.block).data());
+        let block = std::mem::take(&mut self.block).data();
+        if self.ecm_page.len() + block.len() <= MAX_BURST_OCTETS {
+            self.ecm_page.extend(block);
+        }
         if pps.post_page.is_some() {
             let data = std::mem::take(&mut self.ecm_page);
             self.page(at, mode, &data);
