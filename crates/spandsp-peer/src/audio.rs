@@ -121,32 +121,43 @@ impl SpanV21Sender {
 
     /// The next `n` samples; fewer once the burst is over.
     pub fn transmit(&mut self, n: usize) -> Vec<i16> {
-        if self.done {
-            return Vec::new();
-        }
-        let mut out = vec![0i16; n];
-        // SAFETY: the buffer holds `n` samples; the transmitter is live.
-        let got = unsafe { ffi::fsk_tx(self.fsk, out.as_mut_ptr(), n as c_int) } as usize;
-        if got < n {
-            self.done = true;
-        }
-        out.truncate(got);
-        out
+        let fsk = self.fsk;
+        // SAFETY: the buffer holds `len` samples; the transmitter is live.
+        transmit_step(&mut self.done, n, |out| unsafe { ffi::fsk_tx(fsk, out.as_mut_ptr(), out.len() as c_int) })
     }
 
     /// The whole burst (at most `limit` samples).
     pub fn transmit_all(&mut self, limit: usize) -> Vec<i16> {
-        let mut all = Vec::new();
-        while all.len() < limit {
-            let chunk = self.transmit(160);
-            let short = chunk.len() < 160;
-            all.extend(chunk);
-            if short {
-                break;
-            }
-        }
-        all
+        transmit_until_end(limit, |n| self.transmit(n))
     }
+}
+
+/// One step of a SpanDSP transmitter: up to `n` samples from `tx`, which fills the buffer it
+/// is given and returns how many samples it wrote (SpanDSP's `*_tx`). `done` is set once it
+/// writes fewer than asked; after that nothing more is asked of it.
+pub(crate) fn transmit_step(done: &mut bool, n: usize, tx: impl FnOnce(&mut [i16]) -> c_int) -> Vec<i16> {
+    if *done {
+        return Vec::new();
+    }
+    let mut out = vec![0i16; n];
+    let got = (tx(&mut out).max(0) as usize).min(n);
+    *done = got < n;
+    out.truncate(got);
+    out
+}
+
+/// A transmitter's output in 20 ms steps until it ends or `limit` samples are collected.
+pub(crate) fn transmit_until_end(limit: usize, mut step: impl FnMut(usize) -> Vec<i16>) -> Vec<i16> {
+    let mut all = Vec::new();
+    while all.len() < limit {
+        let chunk = step(160);
+        let short = chunk.len() < 160;
+        all.extend(chunk);
+        if short {
+            break;
+        }
+    }
+    all
 }
 
 impl Drop for SpanV21Sender {

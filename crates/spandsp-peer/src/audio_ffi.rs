@@ -6,17 +6,6 @@
 //! Nothing outside `audio.rs` and `audio_terminal.rs` touches these items.
 
 use std::ffi::{c_char, c_int, c_void};
-use std::marker::{PhantomData, PhantomPinned};
-
-macro_rules! opaque {
-    ($($name:ident),* $(,)?) => {$(
-        #[repr(C)]
-        pub(crate) struct $name {
-            _opaque: [u8; 0],
-            _marker: PhantomData<(*mut u8, PhantomPinned)>,
-        }
-    )*};
-}
 
 opaque!(FaxState, G711State, FskTxState, FskRxState, HdlcRxState, HdlcTxState, ToneTxState, ToneRxState);
 
@@ -43,8 +32,14 @@ pub(crate) const TONES_FAX_CNG: c_int = 1;
 pub(crate) const TONES_ANS: c_int = 2;
 pub(crate) const TONES_FAX_CED_OR_PREAMBLE: c_int = 7;
 
+/// `get_bit_func_t`: returns a bit, or `SIG_STATUS_END_OF_DATA` to end.
 pub(crate) type GetBit = unsafe extern "C" fn(user_data: *mut c_void) -> c_int;
+/// `put_bit_func_t`: a bit, or a negative `SIG_STATUS_*` when no status handler is set.
 pub(crate) type PutBit = unsafe extern "C" fn(user_data: *mut c_void, bit: c_int);
+/// `modem_status_func_t`.
+pub(crate) type ModemStatus = unsafe extern "C" fn(user_data: *mut c_void, status: c_int);
+/// `SIG_STATUS_END_OF_DATA`: what a `get_bit` returns when there are no more bits.
+pub(crate) const SIG_STATUS_END_OF_DATA: c_int = -7;
 pub(crate) type HdlcFrameHandler = unsafe extern "C" fn(user_data: *mut c_void, pkt: *const u8, len: c_int, ok: c_int);
 pub(crate) type ToneReport = unsafe extern "C" fn(user_data: *mut c_void, code: c_int, level: c_int, delay: c_int);
 

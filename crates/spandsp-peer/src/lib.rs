@@ -15,6 +15,18 @@
 //! reports), `terminal` (the safe T.38 wrapper), `ffi` (the C declarations) and
 //! `log` (capture of SpanDSP's log lines).
 
+/// Declares opaque C structs (SpanDSP's states) that Rust only ever holds pointers to.
+#[cfg(feature = "spandsp")]
+macro_rules! opaque {
+    ($($name:ident),* $(,)?) => {$(
+        #[repr(C)]
+        pub(crate) struct $name {
+            _opaque: [u8; 0],
+            _marker: std::marker::PhantomData<(*mut u8, std::marker::PhantomPinned)>,
+        }
+    )*};
+}
+
 pub mod pages;
 pub mod pair;
 

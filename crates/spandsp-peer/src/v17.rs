@@ -9,6 +9,7 @@
 use std::collections::VecDeque;
 use std::ffi::{c_int, c_void};
 
+use crate::audio::{transmit_step, transmit_until_end};
 use crate::v17_ffi as ffi;
 
 /// SpanDSP's `SIG_STATUS_*` codes that the V.17 modem reports.
@@ -87,31 +88,14 @@ impl SpanV17Transmitter {
 
     /// The next `n` samples; fewer once the burst is over.
     pub fn transmit(&mut self, n: usize) -> Vec<i16> {
-        if self.done {
-            return Vec::new();
-        }
-        let mut out = vec![0i16; n];
-        // SAFETY: the buffer holds `n` samples; the transmitter is live.
-        let got = unsafe { ffi::v17_tx(self.tx, out.as_mut_ptr(), n as c_int) } as usize;
-        if got < n {
-            self.done = true;
-        }
-        out.truncate(got);
-        out
+        let tx = self.tx;
+        // SAFETY: the buffer holds `len` samples; the transmitter is live.
+        transmit_step(&mut self.done, n, |out| unsafe { ffi::v17_tx(tx, out.as_mut_ptr(), out.len() as c_int) })
     }
 
     /// The rest of the burst (at most `limit` samples).
     pub fn transmit_all(&mut self, limit: usize) -> Vec<i16> {
-        let mut all = Vec::new();
-        while all.len() < limit {
-            let chunk = self.transmit(160);
-            let short = chunk.len() < 160;
-            all.extend(chunk);
-            if short {
-                break;
-            }
-        }
-        all
+        transmit_until_end(limit, |n| self.transmit(n))
     }
 }
 

@@ -4,17 +4,8 @@
 //! Nothing outside `v17.rs` touches these items.
 
 use std::ffi::{c_int, c_void};
-use std::marker::{PhantomData, PhantomPinned};
 
-macro_rules! opaque {
-    ($($name:ident),* $(,)?) => {$(
-        #[repr(C)]
-        pub(crate) struct $name {
-            _opaque: [u8; 0],
-            _marker: PhantomData<(*mut u8, PhantomPinned)>,
-        }
-    )*};
-}
+pub(crate) use crate::audio_ffi::{GetBit, ModemStatus, PutBit, SIG_STATUS_END_OF_DATA};
 
 opaque!(V17TxState, V17RxState);
 
@@ -26,12 +17,6 @@ pub(crate) struct ComplexF {
     pub im: f32,
 }
 
-/// `SIG_STATUS_END_OF_DATA`: what `get_bit` returns when there are no more bits.
-pub(crate) const SIG_STATUS_END_OF_DATA: c_int = -7;
-
-pub(crate) type GetBit = unsafe extern "C" fn(user_data: *mut c_void) -> c_int;
-pub(crate) type PutBit = unsafe extern "C" fn(user_data: *mut c_void, bit: c_int);
-pub(crate) type ModemStatus = unsafe extern "C" fn(user_data: *mut c_void, status: c_int);
 pub(crate) type QamReport =
     unsafe extern "C" fn(user_data: *mut c_void, constel: *const ComplexF, target: *const ComplexF, symbol: c_int);
 

@@ -7,6 +7,7 @@
 
 use std::ffi::{c_int, c_void};
 
+use crate::audio::{transmit_step, transmit_until_end};
 use crate::log;
 use crate::v27ter_v29_ffi as ffi;
 
@@ -50,6 +51,7 @@ unsafe extern "C" fn tx_get_bit(user_data: *mut c_void) -> c_int {
     }
 }
 
+#[derive(Clone, Copy)]
 enum TxState {
     V27ter(*mut ffi::V27terTxState),
     V29(*mut ffi::V29TxState),
@@ -94,36 +96,19 @@ impl SpanFastSender {
 
     /// The next `n` samples; fewer once the signal has ended.
     pub fn transmit(&mut self, n: usize) -> Vec<i16> {
-        if self.done {
-            return Vec::new();
-        }
-        let mut out = vec![0i16; n];
-        // SAFETY: the buffer holds `n` samples; the transmitter is live.
-        let got = unsafe {
-            match self.state {
-                TxState::V27ter(s) => ffi::v27ter_tx(s, out.as_mut_ptr(), n as c_int),
-                TxState::V29(s) => ffi::v29_tx(s, out.as_mut_ptr(), n as c_int),
+        let state = self.state;
+        // SAFETY: the buffer holds `len` samples; the transmitter is live.
+        transmit_step(&mut self.done, n, |out| unsafe {
+            match state {
+                TxState::V27ter(s) => ffi::v27ter_tx(s, out.as_mut_ptr(), out.len() as c_int),
+                TxState::V29(s) => ffi::v29_tx(s, out.as_mut_ptr(), out.len() as c_int),
             }
-        } as usize;
-        if got < n {
-            self.done = true;
-        }
-        out.truncate(got);
-        out
+        })
     }
 
     /// The whole signal (at most `limit` samples).
     pub fn transmit_all(&mut self, limit: usize) -> Vec<i16> {
-        let mut all = Vec::new();
-        while all.len() < limit {
-            let chunk = self.transmit(160);
-            let short = chunk.len() < 160;
-            all.extend(chunk);
-            if short {
-                break;
-            }
-        }
-        all
+        transmit_until_end(limit, |n| self.transmit(n))
     }
 }
 

@@ -5,31 +5,12 @@
 //! Nothing outside `v27ter_v29.rs` touches these items.
 
 use std::ffi::{c_int, c_void};
-use std::marker::{PhantomData, PhantomPinned};
+
+pub(crate) use crate::audio_ffi::{GetBit, ModemStatus, PutBit, SIG_STATUS_END_OF_DATA};
 
 pub(crate) use crate::ffi::LoggingState;
 
-macro_rules! opaque {
-    ($($name:ident),* $(,)?) => {$(
-        #[repr(C)]
-        pub(crate) struct $name {
-            _opaque: [u8; 0],
-            _marker: PhantomData<(*mut u8, PhantomPinned)>,
-        }
-    )*};
-}
-
 opaque!(V27terTxState, V27terRxState, V29TxState, V29RxState);
-
-/// `get_bit_func_t`: returns a bit, or `SIG_STATUS_END_OF_DATA` to end.
-pub(crate) type GetBit = unsafe extern "C" fn(user_data: *mut c_void) -> c_int;
-/// `put_bit_func_t`: a bit, or a negative `SIG_STATUS_*` when no status handler is set.
-pub(crate) type PutBit = unsafe extern "C" fn(user_data: *mut c_void, bit: c_int);
-/// `modem_status_func_t`.
-pub(crate) type ModemStatus = unsafe extern "C" fn(user_data: *mut c_void, status: c_int);
-
-/// `SIG_STATUS_END_OF_DATA` (async.h).
-pub(crate) const SIG_STATUS_END_OF_DATA: c_int = -7;
 
 #[link(name = "spandsp")]
 unsafe extern "C" {
